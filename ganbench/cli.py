@@ -1,0 +1,250 @@
+"""The ``ganbench`` command line: run, list, leaderboard, check.
+
+Exit codes: 0 success; 1 a run failed or the regression check found a regression; 2 invalid
+input (unknown names, values out of range, unreadable files), in which case no results file
+was changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ganbench import __version__, schema
+from ganbench.baselines import BaselineCache
+from ganbench.check import compare, render_regressions
+from ganbench.errors import GanbenchError, UsageError
+from ganbench.leaderboard import render_markdown, write_leaderboard
+from ganbench.registry import KINDS, Registry, load_registry
+from ganbench.runner import SweepSummary, run_suite
+from ganbench.store import ResultStore
+from ganbench.suite import Suite, builtin_suites, load_suite
+
+logger = logging.getLogger("ganbench")
+
+DEFAULT_SUITE = "quick"
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def default_cache_dir() -> Path:
+    """``$GANBENCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/ganbench``, else ``~/.cache/ganbench``."""
+    if os.environ.get("GANBENCH_CACHE_DIR"):
+        return Path(os.environ["GANBENCH_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ganbench"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--plugin", action="append", default=[], metavar="PATH",
+                        help="load a plugin file or a folder of plugin files (repeatable)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debugging details")
+    common.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+
+    parser = argparse.ArgumentParser(prog="ganbench", description="Benchmark pruning methods for GANs.")
+    parser.add_argument("--version", action="version", version=f"ganbench {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[common], help="run a suite and print its leaderboard",
+                              description="Run every unrecorded run of a suite, then write and print its leaderboard.")
+    _add_suite(run)
+    run.add_argument("--datasets", nargs="+", metavar="NAME", help="only these datasets")
+    run.add_argument("--models", nargs="+", metavar="NAME", help="only these model families")
+    run.add_argument("--methods", nargs="+", metavar="METHOD",
+                     help="only these methods, as NAME or NAME:OPTION=VALUE,...")
+    run.add_argument("--sparsities", nargs="+", type=_float, metavar="S",
+                     help="only these target sparsities, each in [0, 1)")
+    run.add_argument("--seeds", nargs="+", type=_int, metavar="N", help="only these seeds")
+    run.add_argument("--target", nargs="+", dest="targets", metavar="NETWORK",
+                     help="network(s) to prune: generator, discriminator or both")
+    _add_dirs(run)
+    run.add_argument("--threads", type=_int, default=1, metavar="N",
+                     help="torch threads per run (default 1; other values may change the last digits)")
+
+    listing = commands.add_parser("list", parents=[common], help="list methods, models, datasets and metrics",
+                                  description="List every registered item with the plugin that provided it.")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    board = commands.add_parser("leaderboard", parents=[common], help="write and print a suite's leaderboard",
+                                description="Turn results/<suite>.csv into leaderboard/<suite>.md and .csv.")
+    _add_suite(board)
+    _add_dirs(board)
+
+    check = commands.add_parser("check", parents=[common], help="rerun a suite and compare with committed results",
+                                description="Run a suite into a temporary file and compare it with the reference.")
+    _add_suite(check, default="smoke")
+    check.add_argument("--against", type=Path, metavar="FILE",
+                       help="reference results (default: RESULTS_DIR/<suite>.csv)")
+    _add_dirs(check)
+    return parser
+
+
+def _add_suite(parser: argparse.ArgumentParser, default: str = DEFAULT_SUITE) -> None:
+    parser.add_argument("--suite", default=default, metavar="NAME",
+                        help=f"built-in suite ({', '.join(builtin_suites())}) or a .toml file (default {default})")
+
+
+def _add_dirs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR",
+                        help="folder of result tables (default ./results)")
+    parser.add_argument("--leaderboard-dir", type=Path, default=Path("leaderboard"), metavar="DIR",
+                        help="folder for generated leaderboards (default ./leaderboard)")
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                        help="folder of cached dense baselines (default $GANBENCH_CACHE_DIR or ~/.cache/ganbench)")
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    handlers = {"run": command_run, "list": command_list, "leaderboard": command_leaderboard,
+                "check": command_check}
+    try:
+        return handlers[args.command](args)
+    except UsageError as error:
+        print(f"ganbench: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except GanbenchError as error:
+        print(f"ganbench: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s" if verbose else "%(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _suite_and_registry(args: argparse.Namespace) -> tuple[Suite, Registry]:
+    suite = load_suite(args.suite)
+    registry = load_registry(tuple(args.plugin) + suite.plugins)
+    return suite, registry
+
+
+def command_run(args: argparse.Namespace) -> int:
+    suite, registry = _suite_and_registry(args)
+    suite = suite.restricted(
+        datasets=args.datasets, models=args.models, methods=args.methods,
+        sparsities=args.sparsities, seeds=args.seeds, targets=args.targets,
+    )
+    if args.threads < 1:
+        raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    results = ResultStore(args.results_dir / f"{suite.name}.csv")
+    cache = BaselineCache(args.cache_dir or default_cache_dir())
+    summary = run_suite(suite, registry, results, cache, threads=args.threads)
+    _log_summary(summary)
+    frame = results.read()
+    paths = write_leaderboard(frame, args.leaderboard_dir, suite.name, suite.description)
+    logger.info("wrote %s", ", ".join(str(path) for path in paths))
+    sys.stdout.write(render_markdown(frame, suite.name, suite.description))
+    return EXIT_FAILURE if summary.failed else EXIT_OK
+
+
+def _log_summary(summary: SweepSummary) -> None:
+    logger.info(
+        "sweep finished in %.1f s: %d runs, %d run now, %d skipped (already recorded), %d failed, %d declined",
+        summary.seconds, summary.total, summary.done, summary.skipped, summary.failed,
+        len(summary.declined_rows),
+    )
+    for row in summary.failed_rows:
+        logger.error(
+            "failed: %s/%s %s sparsity %s %s seed %s: %s",
+            row[schema.DATASET], row[schema.MODEL], row[schema.METHOD], row[schema.SPARSITY],
+            row[schema.TARGET], row[schema.SEED], row[schema.ERROR],
+        )
+
+
+def command_list(args: argparse.Namespace) -> int:
+    registry = load_registry(tuple(args.plugin))
+    if args.json:
+        listing = {
+            f"{kind}s": [
+                {"name": entry.name, "plugin": entry.provider.plugin,
+                 "distribution": entry.provider.distribution, "description": _description(entry.item)}
+                for entry in sorted(registry.entries[kind].values(), key=lambda e: e.name)
+            ]
+            for kind in KINDS
+        }
+        listing["unavailable"] = [{"plugin": p.plugin, "reason": p.reason} for p in registry.problems]
+        print(json.dumps(listing, indent=2))
+        return EXIT_OK
+
+    from tabulate import tabulate
+
+    for kind, title in (("method", "Pruning methods"), ("model", "Models"), ("dataset", "Datasets"), ("metric", "Metrics")):
+        entries = sorted(registry.entries[kind].values(), key=lambda e: e.name)
+        print(f"{title} ({len(entries)})")
+        rows = [[entry.name, str(entry.provider), _description(entry.item)] for entry in entries]
+        print(tabulate(rows, headers=["name", "plugin", "description"], tablefmt="simple"))
+        print()
+    if registry.problems:
+        print(f"Unavailable plugins ({len(registry.problems)})")
+        print(tabulate([[p.plugin, p.reason] for p in registry.problems], headers=["plugin", "reason"],
+                       tablefmt="simple"))
+    return EXIT_OK
+
+
+def _description(item) -> str:
+    return getattr(item, "description", "") or ""
+
+
+def command_leaderboard(args: argparse.Namespace) -> int:
+    suite = load_suite(args.suite)
+    path = args.results_dir / f"{suite.name}.csv"
+    if not path.exists():
+        raise UsageError(f"no results for suite {suite.name!r} at {path}; run: ganbench run --suite {args.suite}")
+    frame = ResultStore(path).read()
+    paths = write_leaderboard(frame, args.leaderboard_dir, suite.name, suite.description)
+    logger.info("wrote %s", ", ".join(str(p) for p in paths))
+    sys.stdout.write(render_markdown(frame, suite.name, suite.description))
+    return EXIT_OK
+
+
+def command_check(args: argparse.Namespace) -> int:
+    suite, registry = _suite_and_registry(args)
+    reference_path = args.against or args.results_dir / f"{suite.name}.csv"
+    if not reference_path.exists():
+        raise UsageError(
+            f"reference results {reference_path} do not exist; create them with "
+            f"ganbench run --suite {args.suite} and commit them"
+        )
+    reference = ResultStore(reference_path).read()
+    cache = BaselineCache(args.cache_dir or default_cache_dir())
+    with tempfile.TemporaryDirectory(prefix="ganbench-check-") as folder:
+        fresh_store = ResultStore(Path(folder) / f"{suite.name}.csv")
+        summary = run_suite(suite, registry, fresh_store, cache)
+        _log_summary(summary)
+        fresh = fresh_store.read()
+    regressions = compare(fresh, reference)
+    if regressions:
+        print(f"ganbench check: {len(regressions)} regression(s) against {reference_path}:")
+        print(render_regressions(regressions))
+        return EXIT_FAILURE
+    print(f"ganbench check: {len(fresh)} runs of suite {suite.name!r} match {reference_path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Fréchet Inception Distance as a pipeline: features → statistics → distance.
+
+FID (Heusel et al., NeurIPS 2017) is the Fréchet distance between Gaussians fitted to real
+and generated features:
+
+    d² = ‖μ₁ − μ₂‖² + tr(Σ₁) + tr(Σ₂) − 2 tr((Σ₁ Σ₂)^½)
+
+Statistics are float64; the covariance uses the unbiased (N − 1) normalisation, as
+pytorch-fid and torch-fidelity do. tr((Σ₁ Σ₂)^½) is the sum of the square roots of the
+eigenvalues of Σ₁ Σ₂, which equal those of the symmetric matrix Lᵀ Σ₂ L for the Cholesky
+factor Σ₁ = L Lᵀ; so no complex values arise and one symmetric eigenvalue problem suffices.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import scipy.linalg
+
+logger = logging.getLogger(__name__)
+
+
+class NearSingularCovarianceWarning(UserWarning):
+    """A covariance had (numerically) zero eigenvalues; the FID was computed by eigenvalue
+    clipping and is finite, but it is biased when there are fewer samples than dimensions."""
+
+
+def features_to_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (mean, covariance) of an (N, D) feature array, both float64.
+
+    Raises ValueError unless the features are a finite 2-D array with at least two rows.
+    """
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim != 2:
+        raise ValueError(f"features must be a 2-D (samples, dimensions) array, got shape {features.shape}")
+    if features.shape[0] < 2:
+        raise ValueError(f"at least 2 samples are needed for a covariance, got {features.shape[0]}")
+    if not np.isfinite(features).all():
+        raise ValueError("features contain NaN or infinite values")
+    mean = features.mean(axis=0)
+    covariance = np.cov(features, rowvar=False).reshape(features.shape[1], features.shape[1])
+    return mean, covariance
+
+
+def statistics_to_fid(
+    mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray, cov2: np.ndarray
+) -> float:
+    """Return the squared Fréchet distance between N(mean1, cov1) and N(mean2, cov2).
+
+    The result is a finite float ≥ 0. When a covariance is singular to working precision, the
+    trace term falls back to symmetric square roots with negative eigenvalues clipped to zero
+    and a ``NearSingularCovarianceWarning`` is issued.
+    """
+    mean1, mean2 = np.asarray(mean1, np.float64), np.asarray(mean2, np.float64)
+    cov1, cov2 = np.asarray(cov1, np.float64), np.asarray(cov2, np.float64)
+    if mean1.shape != mean2.shape or cov1.shape != cov2.shape:
+        raise ValueError(
+            f"statistics differ in dimension: means {mean1.shape} and {mean2.shape}, "
+            f"covariances {cov1.shape} and {cov2.shape}"
+        )
+    mean_term = float(np.sum((mean1 - mean2) ** 2))
+    trace_term = float(np.trace(cov1) + np.trace(cov2) - 2.0 * trace_sqrt_product(cov1, cov2))
+    return max(mean_term + trace_term, 0.0)
+
+
+def trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray) -> float:
+    """Return tr((cov1 · cov2)^½) for symmetric positive semi-definite covariances."""
+    try:
+        factor = scipy.linalg.cholesky(cov1, lower=True)
+    except np.linalg.LinAlgError:
+        return _trace_sqrt_product_clipped(cov1, cov2)
+    product = factor.T @ cov2 @ factor
+    eigenvalues = scipy.linalg.eigvalsh((product + product.T) / 2.0)
+    if eigenvalues.min() < -1e-10 * max(eigenvalues.max(), 1.0):
+        return _trace_sqrt_product_clipped(cov1, cov2)
+    return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
+
+
+def _trace_sqrt_product_clipped(cov1: np.ndarray, cov2: np.ndarray) -> float:
+    warnings.warn(
+        "covariance is singular to working precision (fewer samples than feature dimensions, "
+        "or duplicated samples); FID uses clipped eigenvalues and is biased",
+        NearSingularCovarianceWarning,
+        stacklevel=3,
+    )
+    root1 = _symmetric_sqrt(cov1)
+    product = root1 @ cov2 @ root1
+    eigenvalues = np.linalg.eigvalsh((product + product.T) / 2.0)
+    return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
+
+
+def _symmetric_sqrt(matrix: np.ndarray) -> np.ndarray:
+    eigenvalues, eigenvectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
+    return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+
+
+def features_to_fid(real: np.ndarray, generated: np.ndarray) -> float:
+    """Return the FID between two (N, D) feature arrays."""
+    return statistics_to_fid(*features_to_statistics(real), *features_to_statistics(generated))

@@ -1,0 +1,11 @@
+"""The built-in metrics, registered through the same hook as any plugin."""
+
+from ganbench.hookspecs import hookimpl
+from ganbench.metrics.builtin import FID, Complexity, ModeCoverage
+
+
+@hookimpl
+def ganbench_register_metrics(register):
+    register(FID())
+    register(ModeCoverage())
+    register(Complexity())

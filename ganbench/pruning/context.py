@@ -1,0 +1,110 @@
+"""What a pruning method may look at: the trained GAN, its data and its losses."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from ganbench.data.base import Dataset
+from ganbench.models.family import GAN, GANFamily
+from ganbench.pruning.parameters import prunable_weights, target_roles
+from ganbench.settings import TrainSettings
+
+
+class PruningContext:
+    """The state handed to a pruning method.
+
+    Attributes:
+        gan: the dense GAN after baseline training (the method must not modify it, except
+            through the masks it returns).
+        family: its ``GANFamily``, which defines the adversarial losses.
+        dataset: the loaded training and held-out data.
+        target: ``"generator"``, ``"discriminator"`` or ``"both"``.
+        weights: the prunable weights of the target network(s), by qualified name.
+        settings: the training settings (batch size, gradient-penalty coefficient).
+        rng: a ``torch.Generator`` seeded from the run's seed; use it for all randomness so
+            that runs are reproducible.
+    """
+
+    def __init__(
+        self,
+        gan: GAN,
+        family: GANFamily,
+        dataset: Dataset,
+        target: str,
+        settings: TrainSettings,
+        seed: int,
+    ):
+        self.gan = gan
+        self.family = family
+        self.dataset = dataset
+        self.target = target
+        self.settings = settings
+        self.weights: dict[str, nn.Parameter] = prunable_weights(gan, target)
+        self.rng = torch.Generator().manual_seed(seed)
+
+    def real_batch(self, batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw a batch of training samples and labels without replacement."""
+        size = batch_size or self.settings.batch_size
+        index = torch.randperm(len(self.dataset.train), generator=self.rng)[:size]
+        return self.dataset.train[index], self.dataset.train_labels[index]
+
+    def loss_gradients(self, batches: int = 1, batch_size: int | None = None) -> dict[str, torch.Tensor]:
+        """Return ∂L/∂w for every target weight, averaged over ``batches`` fresh batches.
+
+        L is the adversarial loss of the network that owns the weight: the generator loss for
+        generator weights, the discriminator loss (real and generated batch) for
+        discriminator weights. The networks run in training mode, as during training, and
+        their BatchNorm statistics are restored afterwards; ``.grad`` fields are untouched.
+        """
+        size = batch_size or self.settings.batch_size
+        frequencies = self.dataset.class_frequencies()
+        totals = {name: torch.zeros_like(weight) for name, weight in self.weights.items()}
+        with preserved_buffers(self.gan):
+            self.gan.train()
+            for _ in range(batches):
+                for role in target_roles(self.target):
+                    names = [name for name in self.weights if name.startswith(role + ".")]
+                    loss = self._loss(role, size, frequencies)
+                    grads = torch.autograd.grad(loss, [self.weights[name] for name in names])
+                    for name, grad in zip(names, grads):
+                        totals[name] += grad
+        return {name: total / batches for name, total in totals.items()}
+
+    def _loss(self, role: str, size: int, frequencies: torch.Tensor) -> torch.Tensor:
+        gan = self.gan
+        fake_labels = gan.sample_labels(size, self.rng, frequencies)
+        latent = gan.sample_latent(size, self.rng)
+        if role == "generator":
+            fake = gan.generator(latent, fake_labels)
+            return self.family.generator_loss(gan, fake, fake_labels)
+        real, real_labels = self.real_batch(size)
+        with torch.no_grad():
+            fake = gan.generator(latent, fake_labels)
+        return self.family.discriminator_loss(
+            gan,
+            real,
+            real_labels if gan.conditional else None,
+            fake,
+            fake_labels,
+            self.rng,
+            self.settings.gradient_penalty,
+        )
+
+
+@contextlib.contextmanager
+def preserved_buffers(module: nn.Module) -> Iterator[None]:
+    """Restore every buffer of ``module`` (BatchNorm running statistics) and its mode on exit."""
+    saved = {name: buffer.clone() for name, buffer in module.named_buffers()}
+    modes = {name: sub.training for name, sub in module.named_modules()}
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for name, buffer in module.named_buffers():
+                buffer.copy_(saved[name])
+        for name, sub in module.named_modules():
+            sub.training = modes[name]

@@ -1,0 +1,70 @@
+"""Column names of the result table, in one place.
+
+A result row is a flat mapping of these columns to values; metric plugins may add columns of
+their own. ``REQUIRED_COLUMNS`` must be present in every results file ganbench reads.
+"""
+
+RUN_KEY = "run_key"
+SUITE = "suite"
+STATUS = "status"
+ERROR = "error"
+DATASET = "dataset"
+MODEL = "model"
+METHOD = "method"
+SPARSITY = "sparsity"
+TARGET = "target"
+SEED = "seed"
+SPARSITY_ACHIEVED = "sparsity_achieved"
+FINETUNE_STEPS = "finetune_steps"
+BASELINE_KEY = "baseline_key"
+METRICS_VERSION = "metrics_version"
+FEATURES = "features"
+DURATION = "duration_s"
+
+FID = "fid"
+MODES_COVERED = "modes_covered"
+MODES_TOTAL = "modes_total"
+HIGH_QUALITY_SHARE = "high_quality_share"
+MODE_KL = "mode_kl"
+
+G_PARAMS = "g_params"
+G_PARAMS_NONZERO = "g_params_nonzero"
+G_FLOPS = "g_flops"
+G_FLOPS_EFFECTIVE = "g_flops_effective"
+D_PARAMS = "d_params"
+D_PARAMS_NONZERO = "d_params_nonzero"
+D_FLOPS = "d_flops"
+D_FLOPS_EFFECTIVE = "d_flops_effective"
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+STATUS_DECLINED = "declined"
+
+# The reference row of every (dataset, model, seed): no pruning, same fine-tuning budget.
+DENSE_METHOD = "dense"
+DENSE_TARGET = "none"
+
+IDENTITY_COLUMNS = [RUN_KEY, SUITE, STATUS, ERROR, DATASET, MODEL, METHOD, SPARSITY, TARGET, SEED]
+RUN_COLUMNS = [SPARSITY_ACHIEVED, FINETUNE_STEPS, BASELINE_KEY, METRICS_VERSION, FEATURES, DURATION]
+METRIC_COLUMNS = [
+    FID,
+    MODES_COVERED,
+    MODES_TOTAL,
+    HIGH_QUALITY_SHARE,
+    MODE_KL,
+    G_PARAMS,
+    G_PARAMS_NONZERO,
+    G_FLOPS,
+    G_FLOPS_EFFECTIVE,
+    D_PARAMS,
+    D_PARAMS_NONZERO,
+    D_FLOPS,
+    D_FLOPS_EFFECTIVE,
+]
+
+REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
+"""Columns every results file must have; metric columns may be absent (for example when a
+suite's datasets have no classes) and are then shown as missing."""
+
+ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + METRIC_COLUMNS
+"""The order of the core columns in a new results file; plugin metric columns follow."""

@@ -1,0 +1,177 @@
+"""The result store: an append-only CSV file with one row per finished run.
+
+Writers hold an exclusive ``flock`` on a lock file beside the results while they append, and write each row with a
+single ``write`` call followed by ``fsync``, so concurrent writers never interleave rows and a
+killed process loses at most the row it was writing. A torn last line (no trailing newline)
+is ignored with a warning when reading and removed before the next append.
+
+Rows are never edited or deleted. When a row brings a column the file does not have yet (a
+new metric plugin), the file is rewritten with the extra column to a temporary file that
+replaces the original atomically; every earlier row keeps its values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import io
+import logging
+import math
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from ganbench import schema
+from ganbench.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+
+class TornRowWarning(UserWarning):
+    """The results file ended with an incomplete row, left by a killed writer; it was ignored."""
+
+
+class ResultStore:
+    """Read and append result rows of one suite."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def read(self) -> pd.DataFrame:
+        """Return every complete row as a DataFrame (empty with the core columns if no file).
+
+        Raises ``UsageError`` when the file cannot be parsed or lacks a required column.
+        """
+        if not self.path.exists():
+            return pd.DataFrame(columns=schema.ORDERED_COLUMNS)
+        text = _complete_text(self.path.read_text(encoding="utf-8"), self.path)
+        return parse_results(text, str(self.path))
+
+    def recorded_keys(self) -> set[str]:
+        """Return the run keys that already have a row, whatever their status."""
+        frame = self.read()
+        return set(frame[schema.RUN_KEY].astype(str))
+
+    def append(self, row: dict) -> None:
+        """Append one row, adding any new columns to the file's header."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            data = self.path.read_bytes() if self.path.exists() else b""
+            if data and not data.endswith(b"\n"):
+                _complete_text(data.decode("utf-8", errors="replace"), self.path)
+                data = data[: data.rfind(b"\n") + 1]
+                os.truncate(self.path, len(data))
+            text = data.decode("utf-8")
+            header = _header(text)
+            new_columns = [column for column in row if column not in header]
+            if not header:
+                self._replace(ordered_columns(row), [row])
+            elif new_columns:
+                existing = list(csv.DictReader(io.StringIO(text)))
+                self._replace(header + new_columns, existing + [row])
+                logger.info("added columns to %s: %s", self.path, ", ".join(new_columns))
+            else:
+                line = io.StringIO()
+                csv.DictWriter(line, fieldnames=header, lineterminator="\n").writerow(
+                    format_row(row, header)
+                )
+                with open(self.path, "ab") as handle:
+                    handle.write(line.getvalue().encode("utf-8"))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # The lock lives in a separate file because the results file itself may be replaced.
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _replace(self, header: list[str], rows: list[dict]) -> None:
+        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+                _write_all(handle, header, rows)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def ordered_columns(row: dict) -> list[str]:
+    """Return the core columns in schema order followed by any others in row order."""
+    core = [column for column in schema.ORDERED_COLUMNS if column in row]
+    return core + [column for column in row if column not in core]
+
+
+def format_row(row: dict, header: list[str]) -> dict:
+    """Return the row's values as CSV strings; floats use ``repr`` so they read back exactly."""
+    formatted = {}
+    for column in header:
+        value = row.get(column, "")
+        if isinstance(value, float):
+            formatted[column] = "" if math.isnan(value) else repr(value)
+        elif value is None:
+            formatted[column] = ""
+        else:
+            formatted[column] = value
+    return formatted
+
+
+def parse_results(text: str, source: str) -> pd.DataFrame:
+    """Parse results CSV text, checking that every required column is present."""
+    if not text.strip():
+        return pd.DataFrame(columns=schema.ORDERED_COLUMNS)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype={schema.RUN_KEY: str, schema.ERROR: str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise UsageError(
+            f"results file {source} cannot be parsed as CSV ({error}); restore it from version "
+            "control or move it away to start a new one"
+        ) from error
+    missing = [column for column in schema.REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"results file {source} lacks required column(s) {', '.join(missing)}; it was not "
+            "written by this version of ganbench. Restore it or move it away to start a new one"
+        )
+    frame[schema.ERROR] = frame[schema.ERROR].fillna("")
+    return frame
+
+
+def _complete_text(text: str, path: Path) -> str:
+    if not text or text.endswith("\n"):
+        return text
+    cut = text.rfind("\n") + 1
+    warnings.warn(
+        f"{path} ends with an incomplete row (a writer was killed); it is ignored: "
+        f"{text[cut:][:80]!r}",
+        TornRowWarning,
+        stacklevel=3,
+    )
+    return text[:cut]
+
+
+def _header(text: str) -> list[str]:
+    if not text:
+        return []
+    first = text.split("\n", 1)[0]
+    return next(csv.reader([first]))
+
+
+def _write_all(handle, header: list[str], rows: list[dict]) -> None:
+    writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(format_row(row, header))
