@@ -103,6 +103,8 @@ class BaselineCache:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        # Baselines whose training raised in this process, so later runs fail fast.
+        self._failures: dict[str, Exception] = {}
 
     def path(self, config: BaselineConfig) -> Path:
         return self.directory / f"{config.key()}.pt"
@@ -113,6 +115,9 @@ class BaselineCache:
         A per-key lock file serialises training, so concurrent processes that need the same
         baseline train it once. A checkpoint that cannot be read is retrained with a warning.
         """
+        failure = self._failures.get(config.key())
+        if failure is not None:
+            raise failure
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(config)
         lock_path = path.with_suffix(".lock")
@@ -121,7 +126,11 @@ class BaselineCache:
             try:
                 baseline = self._load(config, path)
                 if baseline is None:
-                    baseline = self._train(config, family, spec)
+                    try:
+                        baseline = self._train(config, family, spec)
+                    except Exception as error:
+                        self._failures[config.key()] = error
+                        raise
                     _atomic_save(baseline.state, path)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)

@@ -151,7 +151,7 @@ def _fid(record: dict) -> str:
     mean = record["fid_mean"]
     if _missing(mean):
         return ""
-    text = f"{mean:.4g}"
+    text = f"{mean:#.4g}"
     if record["n"] > 1:
         text += f" ± {record['fid_std']:.2g} (n={record['n']})"
     return text

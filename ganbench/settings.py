@@ -51,7 +51,7 @@ class TrainSettings:
 
 @dataclass(frozen=True)
 class EvalSettings:
-    """How many generated samples every metric sees."""
+    """The number of generated samples that every metric is computed on."""
 
     samples: int
 
@@ -73,7 +73,7 @@ def replace_checked(settings: Any, overrides: dict[str, Any], where: str) -> Any
             continue
         if not isinstance(value, expected) or isinstance(value, bool) != isinstance(current, bool):
             raise UsageError(
-                f"setting {key!r} in {where} must be a {expected.__name__}, got {value!r}"
+                f"setting {key!r} in {where} must be of type {expected.__name__}, got {value!r}"
             )
         if isinstance(value, (int, float)) and value < 0:
             raise UsageError(f"setting {key!r} in {where} must not be negative, got {value!r}")

@@ -1,8 +1,8 @@
 """The result store: an append-only CSV file with one row per finished run.
 
-Writers hold an exclusive ``flock`` on a lock file beside the results while they append, and write each row with a
-single ``write`` call followed by ``fsync``, so concurrent writers never interleave rows and a
-killed process loses at most the row it was writing. A torn last line (no trailing newline)
+Writers hold an exclusive ``flock`` on a lock file beside the results while they append. Each
+row is written with a single ``write`` call followed by ``fsync``, so concurrent writers never
+interleave rows and a killed process loses at most the row it was writing. A torn last line (no trailing newline)
 is ignored with a warning when reading and removed before the next append.
 
 Rows are never edited or deleted. When a row brings a column the file does not have yet (a
@@ -110,8 +110,12 @@ class ResultStore:
 
 
 def ordered_columns(row: dict) -> list[str]:
-    """Return the core columns in schema order followed by any others in row order."""
-    core = [column for column in schema.ORDERED_COLUMNS if column in row]
+    """Return every core column in schema order followed by the row's other columns.
+
+    A new file always gets every core column, even when its first row is a failed run
+    without metric values.
+    """
+    core = list(schema.ORDERED_COLUMNS)
     return core + [column for column in row if column not in core]
 
 

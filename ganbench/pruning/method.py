@@ -1,7 +1,7 @@
 """The pruning-method contract that every method plugin implements.
 
-In its simplest form a method is a subclass with a ``name`` and a ``score`` method returning
-one importance score per prunable weight; the core turns scores into masks (global or
+In its simplest form a method is a subclass with a ``name`` and a ``score`` method that returns
+one importance score per prunable weight. The core turns scores into masks (with a global or
 layer-wise threshold), enforces them during fine-tuning and records the run. A method that
 needs more overrides ``prune``.
 """
@@ -87,7 +87,7 @@ def resolve_options(method: type[PruningMethod], given: dict[str, Any]) -> dict[
             isinstance(value, bool) and expected is not bool
         ):
             raise UsageError(
-                f"option {key!r} of pruning method {method.name!r} must be a "
+                f"option {key!r} of pruning method {method.name!r} must be of type "
                 f"{expected.__name__}, got {value!r}"
             )
     resolved = {**defaults, **given}

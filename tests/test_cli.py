@@ -1,0 +1,136 @@
+"""The command line: exit codes, messages for bad input, leaderboards and the check."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from ganbench import schema
+from ganbench.cli import main
+
+from conftest import write_suite
+
+
+@pytest.fixture
+def suite_path(workdir):
+    return write_suite(workdir)
+
+
+@pytest.fixture
+def recorded(workdir, suite_path):
+    """A results file with one finished sweep of the tiny suite."""
+    assert main(["run", "--suite", str(suite_path), "-q"]) == 0
+    return workdir / "results" / "tiny.csv"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--methods", "nope"], "unknown method 'nope'; valid methods are: gradient, magnitude, random, taylor"),
+        (["--models", "stylegan"], "unknown model 'stylegan'; valid models are: cgan, dcgan, wgan-gp"),
+        (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, grid25, ring8"),
+        (["--sparsities", "1.0"], "sparsity 1.0 is outside [0, 1)"),
+        (["--sparsities", "-0.1"], "sparsity -0.1 is outside [0, 1)"),
+        (["--target", "critic"], "unknown target 'critic'; valid targets are: generator, discriminator, both"),
+        (["--methods", "magnitude:bogus=1"], "has no option 'bogus'; valid options are: scope"),
+        (["--methods", "magnitude:scope=row"], "must be one of global, layer, got 'row'"),
+        (["--seeds", "-1"], "seed -1 must be a non-negative integer"),
+    ],
+)
+def test_bad_input_exits_2_and_keeps_results(recorded, suite_path, capsys, arguments, message):
+    before = recorded.read_bytes()
+    capsys.readouterr()
+    assert main(["run", "--suite", str(suite_path), *arguments]) == 2
+    assert message in capsys.readouterr().err
+    assert recorded.read_bytes() == before
+
+
+def test_unknown_suite_lists_builtin_suites(workdir, capsys):
+    assert main(["run", "--suite", "nonexistent"]) == 2
+    assert "unknown suite 'nonexistent'; built-in suites are: quick, smoke" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("name = [unclosed", "is not valid TOML"),
+        ('name = "x"\nmodles = ["dcgan"]\n', "unknown key(s) modles"),
+        ('name = "x"\nsparsities = 0.5\n', "sparsities in suite file"),
+        ('name = "x"\n[baseline]\nstepz = 3\n', "unknown setting 'stepz'"),
+        ('name = "x"\n[baseline]\nsteps = "many"\n', "must be of type int"),
+        ("description = 'no name'\n", "must set name"),
+    ],
+)
+def test_invalid_suite_file_exits_2(workdir, capsys, content, message):
+    path = workdir / "bad.toml"
+    path.write_text(content)
+    assert main(["run", "--suite", str(path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (workdir / "results").exists()
+
+
+def test_missing_suite_file_exits_2(workdir, capsys):
+    assert main(["run", "--suite", str(workdir / "absent.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_results_with_missing_column_exit_2_untouched(workdir, suite_path, capsys):
+    results = workdir / "results" / "tiny.csv"
+    results.parent.mkdir()
+    results.write_text("run_key,status,dataset\nabc,ok,ring8\n")
+    before = results.read_bytes()
+    assert main(["run", "--suite", str(suite_path)]) == 2
+    assert "lacks required column(s)" in capsys.readouterr().err
+    assert results.read_bytes() == before
+    assert main(["leaderboard", "--suite", str(suite_path)]) == 2
+    assert results.read_bytes() == before
+
+
+def test_run_prints_leaderboard_and_writes_files(recorded, workdir, capsys):
+    markdown = (workdir / "leaderboard" / "tiny.md").read_text()
+    assert "## ring8 / dcgan" in markdown
+    assert "| dense " in markdown
+    table = pd.read_csv(workdir / "leaderboard" / "tiny.csv")
+    assert set(table[schema.METHOD]) == {"dense", "random", "magnitude"}
+
+
+def test_leaderboard_regenerates_byte_identical(recorded, workdir, suite_path, capsys):
+    assert main(["leaderboard", "--suite", str(suite_path)]) == 0
+    printed = capsys.readouterr().out
+    first = {p.name: p.read_bytes() for p in (workdir / "leaderboard").iterdir()}
+    assert main(["leaderboard", "--suite", str(suite_path)]) == 0
+    second = {p.name: p.read_bytes() for p in (workdir / "leaderboard").iterdir()}
+    assert first == second
+    assert printed == first["tiny.md"].decode()
+
+
+def test_check_passes_on_own_results(recorded, suite_path, capsys):
+    assert main(["check", "--suite", str(suite_path), "-q"]) == 0
+    assert "match" in capsys.readouterr().out
+
+
+def test_check_fails_with_table_on_regression(recorded, suite_path, capsys):
+    frame = pd.read_csv(recorded, dtype={schema.RUN_KEY: str})
+    magnitude = frame[schema.METHOD] == "magnitude"
+    frame.loc[magnitude, schema.FID] = frame.loc[magnitude, schema.FID] / 10  # reference "better"
+    frame.loc[frame[schema.METHOD] == "random", schema.G_PARAMS_NONZERO] += 1
+    frame.to_csv(recorded, index=False)
+    capsys.readouterr()
+    assert main(["check", "--suite", str(suite_path), "-q"]) == 1
+    out = capsys.readouterr().out
+    assert "2 regression(s)" in out
+    assert "| ring8/dcgan magnitude s=0.5 generator seed 0 | fid" in out
+    assert "g_params_nonzero" in out
+    assert "exact match" in out
+
+
+def test_check_without_reference_exits_2(workdir, suite_path, capsys):
+    assert main(["check", "--suite", str(suite_path)]) == 2
+    assert "do not exist" in capsys.readouterr().err
+
+
+def test_console_script_runs(workdir):
+    result = subprocess.run([sys.executable, "-m", "ganbench", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("ganbench ")

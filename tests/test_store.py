@@ -1,0 +1,84 @@
+"""The result store: exact round trips, torn rows, new columns, concurrent writers."""
+
+import multiprocessing
+
+import pandas as pd
+import pytest
+
+from ganbench import schema
+from ganbench.errors import UsageError
+from ganbench.store import ResultStore, TornRowWarning
+
+
+def make_row(key, **extra):
+    row = {column: "" for column in schema.REQUIRED_COLUMNS}
+    row.update({
+        schema.RUN_KEY: key, schema.SUITE: "s", schema.STATUS: "ok", schema.DATASET: "ring8",
+        schema.MODEL: "dcgan", schema.METHOD: "random", schema.SPARSITY: 0.5,
+        schema.TARGET: "generator", schema.SEED: 0, schema.FID: 0.1 + 1e-17,
+    })
+    row.update(extra)
+    return row
+
+
+def test_round_trip_keeps_float_bits(tmp_path):
+    store = ResultStore(tmp_path / "r.csv")
+    value = 0.1234567890123456789
+    store.append(make_row("a", **{schema.FID: value}))
+    frame = store.read()
+    assert frame[schema.FID].iloc[0] == value
+    assert store.recorded_keys() == {"a"}
+
+
+def test_torn_last_row_is_ignored_then_repaired(tmp_path):
+    path = tmp_path / "r.csv"
+    store = ResultStore(path)
+    store.append(make_row("a"))
+    with open(path, "a") as handle:
+        handle.write("b,s,ok,,ring8,dcg")  # a writer killed mid-row
+    with pytest.warns(TornRowWarning):
+        assert store.recorded_keys() == {"a"}
+    with pytest.warns(TornRowWarning):
+        store.append(make_row("c"))
+    assert path.read_text().endswith("\n")
+    frame = pd.read_csv(path)
+    assert list(frame[schema.RUN_KEY]) == ["a", "c"]
+
+
+def test_new_column_keeps_earlier_rows(tmp_path):
+    store = ResultStore(tmp_path / "r.csv")
+    store.append(make_row("a"))
+    store.append(make_row("b", plugin_metric=3.5))
+    frame = store.read()
+    assert list(frame[schema.RUN_KEY]) == ["a", "b"]
+    assert pd.isna(frame["plugin_metric"].iloc[0])
+    assert frame["plugin_metric"].iloc[1] == 3.5
+    assert frame[schema.FID].iloc[0] == pytest.approx(0.1)
+
+
+def test_missing_required_column_raises(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("run_key,status\nabc,ok\n")
+    with pytest.raises(UsageError, match="lacks required column"):
+        ResultStore(path).read()
+
+
+def _append_many(path, prefix, count):
+    store = ResultStore(path)
+    for index in range(count):
+        store.append(make_row(f"{prefix}-{index}", **{schema.ERROR: "x" * 500}))
+
+
+def test_concurrent_writers_do_not_interleave(tmp_path):
+    path = tmp_path / "r.csv"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(path, f"w{i}", 40)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    frame = ResultStore(path).read()
+    assert len(frame) == 160
+    assert frame[schema.RUN_KEY].is_unique
+    assert (frame[schema.ERROR] == "x" * 500).all()
