@@ -35,6 +35,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,6 +49,8 @@ from ganbench.pruning.method import method_label, parse_method_spec
 from ganbench.pruning.parameters import TARGETS
 from ganbench.registry import Registry
 from ganbench.settings import ArchSettings, EvalSettings, TrainSettings, replace_checked
+
+SUITE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 SUITE_KEYS = {
     "name", "description", "datasets", "models", "methods", "sparsities", "seeds", "targets",
@@ -177,6 +180,11 @@ def parse_suite(data: dict, path: Path) -> Suite:
         )
     if not isinstance(data.get("name"), str) or not data["name"]:
         raise UsageError(f"suite file {path} must set name = \"...\"")
+    if not SUITE_NAME.fullmatch(data["name"]):
+        raise UsageError(
+            f"suite name {data['name']!r} in {path} is invalid; use letters, digits, '.', '_' "
+            "and '-' only, because it names the results file"
+        )
     methods = tuple(_method_entry(entry, path) for entry in _list(data, "methods", path, []))
     plugins = tuple(
         str((path.parent / plugin).resolve()) for plugin in _list(data, "plugins", path, [])

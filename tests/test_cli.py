@@ -60,6 +60,7 @@ def test_unknown_suite_lists_builtin_suites(workdir, capsys):
         ('name = "x"\n[baseline]\nstepz = 3\n', "unknown setting 'stepz'"),
         ('name = "x"\n[baseline]\nsteps = "many"\n', "must be of type int"),
         ("description = 'no name'\n", "must set name"),
+        ('name = "../escape"\n', "suite name '../escape'"),
     ],
 )
 def test_invalid_suite_file_exits_2(workdir, capsys, content, message):
