@@ -16,6 +16,9 @@ TARGET = "target"
 SEED = "seed"
 SPARSITY_ACHIEVED = "sparsity_achieved"
 FINETUNE_STEPS = "finetune_steps"
+# Generator updates the run trained: the fine-tuning budget, or the baseline's budget for
+# methods that train from initialization.
+TRAIN_STEPS = "train_steps"
 BASELINE_KEY = "baseline_key"
 METRICS_VERSION = "metrics_version"
 FEATURES = "features"
@@ -66,5 +69,8 @@ REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
 """Columns every results file must have; metric columns may be absent (for example when a
 suite's datasets have no classes) and are then shown as missing."""
 
-ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + METRIC_COLUMNS
+# Run columns added after the first results were committed: files without them stay readable.
+LATER_RUN_COLUMNS = [TRAIN_STEPS]
+
+ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + METRIC_COLUMNS
 """The order of the core columns in a new results file; plugin metric columns follow."""

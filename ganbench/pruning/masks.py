@@ -52,6 +52,22 @@ def validate_scores(
     return checked
 
 
+def exclude_pruned(
+    scores: dict[str, torch.Tensor], masks: dict[str, torch.Tensor] | None
+) -> dict[str, torch.Tensor]:
+    """Return ``scores`` with every entry that ``masks`` already prunes set to −∞.
+
+    Thresholding the result prunes those entries first, so a later round of a schedule never
+    revives a weight an earlier round pruned. ``masks`` of ``None`` changes nothing.
+    """
+    if not masks:
+        return scores
+    return {
+        name: score.masked_fill(~masks[name].to(score.device, torch.bool), -math.inf)
+        for name, score in scores.items()
+    }
+
+
 def scores_to_masks(
     scores: dict[str, torch.Tensor], sparsity: float, scope: str
 ) -> dict[str, torch.Tensor]:
