@@ -106,3 +106,16 @@ def _prune_lowest(score: torch.Tensor, sparsity: float) -> torch.Tensor:
         order = torch.argsort(flat, stable=True)
         keep[order[:pruned]] = False
     return keep.reshape(score.shape)
+
+
+def keep_largest(score: torch.Tensor, keep: int) -> torch.Tensor:
+    """Return a bool mask of ``score``'s shape that keeps its ``keep`` largest entries.
+
+    Ties are broken by position (earlier entries are kept first), so the mask is deterministic.
+    """
+    flat = score.reshape(-1)
+    mask = torch.zeros(flat.numel(), dtype=torch.bool)
+    if keep > 0:
+        order = torch.argsort(flat, descending=True, stable=True)
+        mask[order[:keep]] = True
+    return mask.reshape(score.shape)
