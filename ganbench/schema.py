@@ -39,6 +39,9 @@ D_PARAMS_NONZERO = "d_params_nonzero"
 D_FLOPS = "d_flops"
 D_FLOPS_EFFECTIVE = "d_flops_effective"
 
+G_LATENCY_MS = "g_latency_ms"
+LATENCY_THREADS = "latency_threads"
+
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 STATUS_DECLINED = "declined"
@@ -63,6 +66,8 @@ METRIC_COLUMNS = [
     D_PARAMS_NONZERO,
     D_FLOPS,
     D_FLOPS_EFFECTIVE,
+    G_LATENCY_MS,
+    LATENCY_THREADS,
 ]
 
 REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
