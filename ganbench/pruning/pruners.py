@@ -16,7 +16,7 @@ from ganbench.pruning.channels import STRUCTURED_TOLERANCE, ChannelPruningMethod
 from ganbench.pruning.context import PruningContext
 from ganbench.pruning.enforce import MaskEnforcer
 from ganbench.pruning.method import PruningMethod
-from ganbench.pruning.parameters import achieved_sparsity
+from ganbench.pruning.parameters import achieved_sparsity, prunable_weights
 from ganbench.pruning.structure import remove_channels
 
 # Largest allowed gap between achieved and target sparsity for unstructured masks.
@@ -81,6 +81,7 @@ class ChannelPruner:
         except ValueError as error:
             raise PluginError(self.plugin, str(error)) from None
         remove_channels(groups, keep, self.optimizers)
+        self.context.weights = prunable_weights(self.context.gan, self.context.target)
         self.context.masks = {
             name: torch.ones(weight.shape, dtype=torch.bool)
             for name, weight in self.context.weights.items()

@@ -17,10 +17,12 @@ concatenated with the label embedding) is never pruned either, so the embedding 
 width. Within a block, only elementwise modules (activations, dropout) may follow the layer
 and its BatchNorm, because anything else could mix channels.
 
-``remove_channels`` replaces the ``.data`` of the affected parameters with the kept slices.
-The ``nn.Parameter`` objects stay the same, so optimizers keep working; their per-entry state
-(Adam moments, SGD momentum) is sliced alongside, so fine-tuning continues from the
-baseline's optimizer state for every kept weight.
+``remove_channels`` replaces each affected parameter by a new ``nn.Parameter`` holding the
+kept slice (a new tensor, so no autograd node cached for the old shape is reused) and puts it
+in the optimizers' parameter groups in place of the old one. Their per-entry state (Adam
+moments, SGD momentum) is sliced alongside, so fine-tuning continues from the baseline's
+optimizer state for every kept weight. Anyone holding references to the old parameters
+(``PruningContext.weights``) must fetch them again.
 """
 
 from __future__ import annotations
@@ -184,9 +186,9 @@ def remove_channels(
 
         # The producing layer loses output channels: weight rows and bias entries.
         producer = group.producer
-        _select(producer.weight, output_dim(producer), index, optimizers)
+        _select(producer, "weight", output_dim(producer), index, optimizers)
         if producer.bias is not None:
-            _select(producer.bias, 0, index, optimizers)
+            _select(producer, "bias", 0, index, optimizers)
         _set_size(producer, out=len(index))
 
         # The BatchNorm after it loses the same features and their running statistics.
@@ -195,7 +197,7 @@ def remove_channels(
 
         # The next layer loses the matching input channels.
         consumer = group.consumer
-        _select(consumer.weight, input_dim(consumer), consumer_index, optimizers)
+        _select(consumer, "weight", input_dim(consumer), consumer_index, optimizers)
         _set_size(consumer, inputs=len(consumer_index))
 
 
@@ -208,26 +210,29 @@ def _input_index(group: ChannelGroup, index: torch.Tensor) -> torch.Tensor:
 
 
 def _select(
-    parameter: nn.Parameter, dim: int, index: torch.Tensor, optimizers: tuple
+    module: nn.Module, attribute: str, dim: int, index: torch.Tensor, optimizers: tuple
 ) -> None:
-    old_shape = parameter.shape
-    with torch.no_grad():
-        parameter.data = parameter.data.index_select(dim, index.to(parameter.device)).clone()
-    parameter.grad = None
+    old = getattr(module, attribute)
+    sliced = old.detach().index_select(dim, index.to(old.device)).clone()
+    new = nn.Parameter(sliced, requires_grad=old.requires_grad)
+    setattr(module, attribute, new)
     for optimizer in optimizers:
-        state = optimizer.state.get(parameter)
+        for param_group in optimizer.param_groups:
+            param_group["params"] = [new if parameter is old else parameter for parameter in param_group["params"]]
+        state = optimizer.state.pop(old, None)
         if not state:
             continue
         for key, value in state.items():
-            if isinstance(value, torch.Tensor) and value.shape == old_shape:
+            if isinstance(value, torch.Tensor) and value.shape == old.shape:
                 state[key] = value.index_select(dim, index.to(value.device)).clone()
+        optimizer.state[new] = state
 
 
 def _slice_norm(norm: nn.Module, index: torch.Tensor, optimizers: tuple) -> None:
     if norm.weight is not None:
-        _select(norm.weight, 0, index, optimizers)
+        _select(norm, "weight", 0, index, optimizers)
     if norm.bias is not None:
-        _select(norm.bias, 0, index, optimizers)
+        _select(norm, "bias", 0, index, optimizers)
     for name in ("running_mean", "running_var"):
         buffer = getattr(norm, name)
         if buffer is not None:
