@@ -14,9 +14,10 @@ import math
 import torch
 
 from ganbench import hookimpl
-from ganbench.pruning.channels import ChannelPruningMethod, weight_count
-from ganbench.pruning.channels import max_sparsity, STRUCTURED_TOLERANCE
 from ganbench.errors import MethodDeclined
+from ganbench.pruning.channels import (
+    STRUCTURED_TOLERANCE, ChannelPruningMethod, max_sparsity, weight_count,
+)
 from ganbench.pruning.structure import weight_layout
 
 

@@ -27,7 +27,7 @@ def recorded(workdir, suite_path):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--methods", "nope"], "unknown method 'nope'; valid methods are: gradient, magnitude, random, taylor"),
+        (["--methods", "nope"], "unknown method 'nope'; valid methods are: channel-bn, channel-l1, channel-taylor, gradient, gradual, hierarchical, lottery, magnitude, random, sensitivity, small-dense, snip, taylor"),
         (["--models", "stylegan"], "unknown model 'stylegan'; valid models are: cgan, dcgan, wgan-gp"),
         (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, grid25, ring8"),
         (["--sparsities", "1.0"], "sparsity 1.0 is outside [0, 1)"),
