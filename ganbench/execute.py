@@ -17,17 +17,13 @@ from ganbench.baselines import BaselineCache
 from ganbench.errors import MethodDeclined, PluginError
 from ganbench.metrics.evaluate import evaluate, feature_extractor
 from ganbench.models.family import GAN
-from ganbench.pruning.context import PruningContext
-from ganbench.pruning.enforce import MaskEnforcer
-from ganbench.pruning.parameters import prunable_weights, sparsity
+from ganbench.pruning.parameters import achieved_sparsity, prunable_weights
+from ganbench.pruning.procedure import PruningOutcome, prune_and_train
 from ganbench.registry import Registry
 from ganbench.suite import RunSpec
 from ganbench.training import TrainingDiverged, train
 
 logger = logging.getLogger(__name__)
-
-# Largest allowed gap between achieved and target sparsity, as a fraction of prunable weights.
-SPARSITY_TOLERANCE = 0.005
 
 # Fine-tuning draws from its own stream so that it does not depend on what scoring consumed.
 FINETUNE_SEED_OFFSET = 7_919
@@ -80,71 +76,42 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
     baseline = cache.get(spec.baseline, family, dataset_spec)
     torch.manual_seed(spec.seed)
     gan, optimizers = baseline.build(family, dataset_spec)
+    measured_on = "generator" if spec.is_dense else spec.target
+    initial_count = sum(weight.numel() for weight in prunable_weights(gan, measured_on).values())
+    rng = torch.Generator().manual_seed(spec.seed + FINETUNE_SEED_OFFSET)
 
     masks: dict[str, torch.Tensor] = {}
-    if not spec.is_dense:
-        masks = prune(spec, registry, gan, family, dataset)
-        enforcer = MaskEnforcer(prunable_weights(gan, spec.target), masks)
-        for optimizer in optimizers:
-            enforcer.attach(optimizer)
+    steps = spec.finetune.steps
+    if spec.is_dense:
+        train(gan, family, dataset, spec.finetune, steps, optimizers, rng)
+    else:
+        outcome = prune(spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng)
+        gan, masks, steps = outcome.gan, outcome.masks, outcome.steps
 
-    rng = torch.Generator().manual_seed(spec.seed + FINETUNE_SEED_OFFSET)
-    train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
-
-    measured_on = "generator" if spec.is_dense else spec.target
     row = {
-        schema.SPARSITY_ACHIEVED: sparsity(prunable_weights(gan, measured_on)),
+        schema.SPARSITY_ACHIEVED: achieved_sparsity(prunable_weights(gan, measured_on), initial_count),
+        schema.TRAIN_STEPS: steps,
         schema.FEATURES: feature_extractor(dataset_spec).fingerprint(),
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
     return row
 
 
-def prune(spec: RunSpec, registry: Registry, gan: GAN, family, dataset) -> dict[str, torch.Tensor]:
-    """Ask the run's method for masks, apply them and check the achieved sparsity.
+def prune(
+    spec: RunSpec, registry: Registry, baseline, gan: GAN, optimizers, family, dataset_spec,
+    dataset, rng: torch.Generator,
+) -> PruningOutcome:
+    """Prune and train ``gan`` with the run's method along its schedule.
 
     Raises ``PluginError`` naming the method's plugin when the method raises, returns
-    malformed masks or misses the target by more than ``SPARSITY_TOLERANCE``; re-raises
-    ``MethodDeclined``.
+    malformed scores or masks, or misses the target (by more than 0.005 for masks, 0.02 for
+    channels); re-raises ``MethodDeclined``.
     """
     method_class = registry.method(spec.method_name)
     plugin = f"{registry.provider('method', spec.method_name).plugin} (method {spec.method_name!r})"
-    method = method_class(**dict(spec.method_options))
-    context = PruningContext(gan, family, dataset, spec.target, spec.finetune, seed=spec.seed)
-
-    try:
-        method.check(context)
-        masks = method.prune(context, spec.sparsity)
-    except MethodDeclined:
-        raise
-    except Exception as error:
-        raise PluginError(plugin, f"{type(error).__name__}: {error}") from error
-
-    masks = _validate_masks(masks, context.weights, plugin)
-    MaskEnforcer(context.weights, masks).apply()
-    achieved = sparsity(context.weights)
-    if abs(achieved - spec.sparsity) > SPARSITY_TOLERANCE:
-        raise PluginError(
-            plugin,
-            f"reached sparsity {achieved:.4f} instead of the target {spec.sparsity:.4f} "
-            f"(allowed difference {SPARSITY_TOLERANCE})",
-        )
-    return masks
-
-
-def _validate_masks(masks, weights, plugin: str) -> dict[str, torch.Tensor]:
-    if not isinstance(masks, dict) or set(masks) != set(weights):
-        got = sorted(masks) if isinstance(masks, dict) else type(masks).__name__
-        raise PluginError(plugin, f"prune() must return one mask per prunable weight, got {got}")
-    checked = {}
-    for name, weight in weights.items():
-        mask = masks[name]
-        if not isinstance(mask, torch.Tensor) or mask.shape != weight.shape:
-            shape = tuple(mask.shape) if isinstance(mask, torch.Tensor) else type(mask).__name__
-            raise PluginError(
-                plugin, f"mask for {name} has shape {shape}, the weight has {tuple(weight.shape)}"
-            )
-        if mask.dtype != torch.bool and not bool(((mask == 0) | (mask == 1)).all()):
-            raise PluginError(plugin, f"mask for {name} contains values other than 0 and 1")
-        checked[name] = mask.to(torch.bool)
-    return checked
+    return prune_and_train(
+        method_class, dict(spec.method_options), plugin,
+        baseline=baseline, gan=gan, optimizers=optimizers, family=family, spec=dataset_spec,
+        dataset=dataset, target=spec.target, sparsity=spec.sparsity, seed=spec.seed,
+        finetune=spec.finetune, rng=rng,
+    )

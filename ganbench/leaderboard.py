@@ -25,13 +25,14 @@ SUMMARY_COLUMNS = [
     schema.HIGH_QUALITY_SHARE, schema.MODE_KL, schema.SPARSITY_ACHIEVED,
     schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS, schema.G_FLOPS_EFFECTIVE,
     schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS, schema.D_FLOPS_EFFECTIVE,
+    schema.G_LATENCY_MS,
 ]
 
 _MEAN_COLUMNS = [
     schema.MODES_COVERED, schema.MODES_TOTAL, schema.HIGH_QUALITY_SHARE, schema.MODE_KL,
     schema.SPARSITY_ACHIEVED, schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS,
     schema.G_FLOPS_EFFECTIVE, schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS,
-    schema.D_FLOPS_EFFECTIVE,
+    schema.D_FLOPS_EFFECTIVE, schema.G_LATENCY_MS,
 ]
 
 
@@ -112,7 +113,7 @@ def render_markdown(results: pd.DataFrame, suite: str, description: str = "") ->
 def _section_table(section: pd.DataFrame) -> str:
     show_discriminator = bool((section[schema.TARGET].isin(["discriminator", "both"])).any())
     headers = ["sparsity", "rank", "method", "target", "FID", "modes", "HQ share", "mode KL",
-               "achieved", "G params (non-zero)", "G FLOPs (effective)"]
+               "achieved", "G params (non-zero)", "G FLOPs (effective)", "G latency (ms)"]
     if show_discriminator:
         headers += ["D params (non-zero)", "D FLOPs (effective)"]
     rows = []
@@ -129,6 +130,7 @@ def _section_table(section: pd.DataFrame) -> str:
             _number(record[schema.SPARSITY_ACHIEVED], ".3f"),
             _integer(record[schema.G_PARAMS_NONZERO]),
             _integer(record[schema.G_FLOPS_EFFECTIVE]),
+            _number(record[schema.G_LATENCY_MS], ".3f"),
         ]
         if show_discriminator:
             row += [_integer(record[schema.D_PARAMS_NONZERO]), _integer(record[schema.D_FLOPS_EFFECTIVE])]

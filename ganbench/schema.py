@@ -16,6 +16,9 @@ TARGET = "target"
 SEED = "seed"
 SPARSITY_ACHIEVED = "sparsity_achieved"
 FINETUNE_STEPS = "finetune_steps"
+# Generator updates the run trained: the fine-tuning budget, or the baseline's budget for
+# methods that train from initialization.
+TRAIN_STEPS = "train_steps"
 BASELINE_KEY = "baseline_key"
 METRICS_VERSION = "metrics_version"
 FEATURES = "features"
@@ -35,6 +38,9 @@ D_PARAMS = "d_params"
 D_PARAMS_NONZERO = "d_params_nonzero"
 D_FLOPS = "d_flops"
 D_FLOPS_EFFECTIVE = "d_flops_effective"
+
+G_LATENCY_MS = "g_latency_ms"
+LATENCY_THREADS = "latency_threads"
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
@@ -60,11 +66,16 @@ METRIC_COLUMNS = [
     D_PARAMS_NONZERO,
     D_FLOPS,
     D_FLOPS_EFFECTIVE,
+    G_LATENCY_MS,
+    LATENCY_THREADS,
 ]
 
 REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
 """Columns every results file must have; metric columns may be absent (for example when a
 suite's datasets have no classes) and are then shown as missing."""
 
-ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + METRIC_COLUMNS
+# Run columns added after the first results were committed: files without them stay readable.
+LATER_RUN_COLUMNS = [TRAIN_STEPS]
+
+ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + METRIC_COLUMNS
 """The order of the core columns in a new results file; plugin metric columns follow."""

@@ -27,13 +27,13 @@ def recorded(workdir, suite_path):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--methods", "nope"], "unknown method 'nope'; valid methods are: gradient, magnitude, random, taylor"),
+        (["--methods", "nope"], "unknown method 'nope'; valid methods are: channel-bn, channel-l1, channel-taylor, gradient, gradual, hierarchical, lottery, magnitude, random, sensitivity, small-dense, snip, taylor"),
         (["--models", "stylegan"], "unknown model 'stylegan'; valid models are: cgan, dcgan, wgan-gp"),
         (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, grid25, ring8"),
         (["--sparsities", "1.0"], "sparsity 1.0 is outside [0, 1)"),
         (["--sparsities", "-0.1"], "sparsity -0.1 is outside [0, 1)"),
         (["--target", "critic"], "unknown target 'critic'; valid targets are: generator, discriminator, both"),
-        (["--methods", "magnitude:bogus=1"], "has no option 'bogus'; valid options are: scope"),
+        (["--methods", "magnitude:bogus=1"], "has no option 'bogus'; valid options are: freeze_fraction, rounds, schedule, scope, update_every"),
         (["--methods", "magnitude:scope=row"], "must be one of global, layer, got 'row'"),
         (["--seeds", "-1"], "seed -1 must be a non-negative integer"),
     ],

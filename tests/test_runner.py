@@ -215,3 +215,79 @@ def test_same_command_reproduces_numbers(tmp_path):
     _, b = sweep(second, suite)
     columns = [schema.RUN_KEY, schema.FID, schema.MODES_COVERED, schema.MODE_KL, schema.G_PARAMS_NONZERO]
     pd.testing.assert_frame_equal(a[columns], b[columns])
+
+
+BROKEN_STRUCTURED = textwrap.dedent(
+    '''
+    import torch
+    from ganbench import hookimpl
+    from ganbench.pruning import PruningMethod
+    from ganbench.pruning.channels import ChannelPruningMethod
+
+    class ChannelRaises(ChannelPruningMethod):
+        name = "channel-raises"
+        def score_channels(self, context):
+            raise RuntimeError("channel scoring exploded")
+
+    class ChannelWrongShape(ChannelPruningMethod):
+        name = "channel-wrong-shape"
+        def score_channels(self, context):
+            return {g.name: torch.ones(g.channels + 1) for g in context.channel_groups}
+
+    class ChannelInfinite(ChannelPruningMethod):
+        name = "channel-infinite"
+        def score_channels(self, context):
+            return {g.name: torch.full((g.channels,), float("inf")) for g in context.channel_groups}
+
+    class ChannelKeepsNothing(ChannelPruningMethod):
+        name = "channel-keeps-nothing"
+        def select_channels(self, context, sparsity):
+            return {g.name: torch.zeros(g.channels, dtype=torch.bool) for g in context.channel_groups}
+
+    class ChannelMissesTarget(ChannelPruningMethod):
+        name = "channel-misses-target"
+        def select_channels(self, context, sparsity):
+            return {g.name: torch.ones(g.channels, dtype=torch.bool) for g in context.channel_groups}
+
+    class GradualNan(PruningMethod):
+        name = "gradual-nan"
+        schedule = "gradual"
+        calls = 0
+        def score(self, context):
+            GradualNan.calls += 1
+            value = float("nan") if GradualNan.calls > 2 else 1.0
+            return {n: torch.full(w.shape, value) for n, w in context.weights.items()}
+
+    @hookimpl
+    def ganbench_register_methods(register):
+        for method in (ChannelRaises, ChannelWrongShape, ChannelInfinite, ChannelKeepsNothing,
+                       ChannelMissesTarget, GradualNan):
+            register(method)
+    '''
+)
+
+
+def test_broken_structured_and_scheduled_methods_fail_only_their_runs(tmp_path):
+    plugin = tmp_path / "broken_structured.py"
+    plugin.write_text(BROKEN_STRUCTURED)
+    methods = ["channel-raises", "channel-l1", "channel-wrong-shape", "channel-infinite",
+               "channel-keeps-nothing", "channel-misses-target", "gradual-nan:update_every=2", "gradual"]
+    suite = write_suite(tmp_path, methods=methods, sparsities=[0.5])
+    summary, frame = sweep(tmp_path, suite, plugins=[str(plugin)])
+    status = dict(zip(frame[schema.METHOD], frame[schema.STATUS]))
+    errors = dict(zip(frame[schema.METHOD], frame[schema.ERROR]))
+    assert status == {"dense": "ok", "channel-l1": "ok", "gradual": "ok",
+                      **{method: "failed" for method in methods if method not in ("channel-l1", "gradual")}}
+    assert summary.failed == 6
+    plugin_name = f"file:{plugin.resolve()}"
+    for method in methods:
+        if status[method] == "failed":
+            name = method.split(":")[0]
+            assert f"{plugin_name} (method {name!r})" in errors[method]
+    assert "channel scoring exploded" in errors["channel-raises"]
+    assert "shape (65,), but the layer has 64 output channels" in errors["channel-wrong-shape"]
+    assert "NaN or infinite" in errors["channel-infinite"]
+    assert "removes every channel" in errors["channel-keeps-nothing"]
+    assert "reached sparsity 0.0000 instead of the target 0.5000 (allowed difference 0.02)" in errors["channel-misses-target"]
+    # The third mask update, at fine-tuning step 6, gets NaN scores.
+    assert "NaN or infinite" in errors["gradual-nan:update_every=2"]

@@ -2,6 +2,7 @@
 
 from ganbench.hookspecs import hookimpl
 from ganbench.metrics.builtin import FID, Complexity, ModeCoverage
+from ganbench.metrics.latency import GeneratorLatency
 
 
 @hookimpl
@@ -9,3 +10,4 @@ def ganbench_register_metrics(register):
     register(FID())
     register(ModeCoverage())
     register(Complexity())
+    register(GeneratorLatency())

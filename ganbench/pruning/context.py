@@ -11,6 +11,7 @@ from torch import nn
 from ganbench.data.base import Dataset
 from ganbench.models.family import GAN, GANFamily
 from ganbench.pruning.parameters import prunable_weights, target_roles
+from ganbench.pruning.structure import ChannelGroup, channel_groups
 from ganbench.settings import TrainSettings
 
 
@@ -27,6 +28,12 @@ class PruningContext:
         settings: the training settings (batch size, gradient-penalty coefficient).
         rng: a ``torch.Generator`` seeded from the run's seed; use it for all randomness so
             that runs are reproducible.
+        masks: the current bool mask per prunable weight (True = kept); all True before the
+            first pruning round of a schedule.
+        initial_weight_count: the number of prunable weights before any pruning; target
+            sparsities are fractions of it, also after channels have been removed.
+        channel_groups: the hidden layers' output channels and their coupled tensors (see
+            ``ganbench.pruning.structure``); computed on first use.
     """
 
     def __init__(
@@ -45,6 +52,19 @@ class PruningContext:
         self.settings = settings
         self.weights: dict[str, nn.Parameter] = prunable_weights(gan, target)
         self.rng = torch.Generator().manual_seed(seed)
+        self.seed = seed
+        self.masks: dict[str, torch.Tensor] = {
+            name: torch.ones(weight.shape, dtype=torch.bool) for name, weight in self.weights.items()
+        }
+        self.initial_weight_count = sum(weight.numel() for weight in self.weights.values())
+        self._channel_groups: list[ChannelGroup] | None = None
+
+    @property
+    def channel_groups(self) -> list[ChannelGroup]:
+        """Return the channel groups of the target network(s); raises ``UnsupportedStructure``."""
+        if self._channel_groups is None:
+            self._channel_groups = channel_groups(self.gan, self.target)
+        return self._channel_groups
 
     def real_batch(self, batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw a batch of training samples and labels without replacement."""
@@ -60,16 +80,28 @@ class PruningContext:
         discriminator weights. The networks run in training mode, as during training, and
         their BatchNorm statistics are restored afterwards; ``.grad`` fields are untouched.
         """
+        return self.parameter_gradients(self.weights, batches, batch_size)
+
+    def parameter_gradients(
+        self, parameters: dict[str, torch.Tensor], batches: int = 1, batch_size: int | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Return ∂L/∂p for any parameters of the target network(s), like ``loss_gradients``.
+
+        Keys of ``parameters`` are qualified names starting with the owning network's role
+        (``generator.`` or ``discriminator.``); the result has the same keys.
+        """
         size = batch_size or self.settings.batch_size
         frequencies = self.dataset.class_frequencies()
-        totals = {name: torch.zeros_like(weight) for name, weight in self.weights.items()}
+        totals = {name: torch.zeros_like(parameter) for name, parameter in parameters.items()}
         with preserved_buffers(self.gan):
             self.gan.train()
             for _ in range(batches):
                 for role in target_roles(self.target):
-                    names = [name for name in self.weights if name.startswith(role + ".")]
+                    names = [name for name in parameters if name.startswith(role + ".")]
+                    if not names:
+                        continue
                     loss = self._loss(role, size, frequencies)
-                    grads = torch.autograd.grad(loss, [self.weights[name] for name in names])
+                    grads = torch.autograd.grad(loss, [parameters[name] for name in names])
                     for name, grad in zip(names, grads):
                         totals[name] += grad
         return {name: total / batches for name, total in totals.items()}

@@ -28,6 +28,7 @@ class MaskEnforcer:
             self.entries[name] = (weight, mask)
         self._by_parameter = {id(weight): mask for weight, mask in self.entries.values()}
         self._handles = []
+        self._optimizers: list[torch.optim.Optimizer] = []
 
     def apply(self) -> None:
         """Zero the pruned entries of every masked weight now."""
@@ -39,12 +40,29 @@ class MaskEnforcer:
         """Enforce the masks after every ``optimizer.step()`` and clear its state now."""
         self._enforce(optimizer, weights=False)
         self._handles.append(optimizer.register_step_post_hook(self._after_step))
+        self._optimizers.append(optimizer)
 
     def detach(self) -> None:
         """Remove the hooks registered by ``attach``."""
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+        self._optimizers.clear()
+
+    def update(self, masks: dict[str, torch.Tensor]) -> None:
+        """Replace the masks, zero the newly pruned weights and their optimizer state now."""
+        if set(masks) != set(self.entries):
+            raise ValueError("new masks must have the same names as the current ones")
+        for name, (weight, mask) in self.entries.items():
+            new = masks[name].to(device=weight.device, dtype=weight.dtype)
+            if new.shape != weight.shape:
+                raise ValueError(
+                    f"mask for {name} has shape {tuple(new.shape)}, weight has {tuple(weight.shape)}"
+                )
+            mask.copy_(new)
+        self.apply()
+        for optimizer in self._optimizers:
+            self._enforce(optimizer, weights=False)
 
     def _after_step(self, optimizer, args, kwargs) -> None:
         self._enforce(optimizer, weights=True)

@@ -52,6 +52,22 @@ def validate_scores(
     return checked
 
 
+def exclude_pruned(
+    scores: dict[str, torch.Tensor], masks: dict[str, torch.Tensor] | None
+) -> dict[str, torch.Tensor]:
+    """Return ``scores`` with every entry that ``masks`` already prunes set to −∞.
+
+    Thresholding the result prunes those entries first, so a later round of a schedule never
+    revives a weight an earlier round pruned. ``masks`` of ``None`` changes nothing.
+    """
+    if not masks:
+        return scores
+    return {
+        name: score.masked_fill(~masks[name].to(score.device, torch.bool), -math.inf)
+        for name, score in scores.items()
+    }
+
+
 def scores_to_masks(
     scores: dict[str, torch.Tensor], sparsity: float, scope: str
 ) -> dict[str, torch.Tensor]:
@@ -90,3 +106,16 @@ def _prune_lowest(score: torch.Tensor, sparsity: float) -> torch.Tensor:
         order = torch.argsort(flat, stable=True)
         keep[order[:pruned]] = False
     return keep.reshape(score.shape)
+
+
+def keep_largest(score: torch.Tensor, keep: int) -> torch.Tensor:
+    """Return a bool mask of ``score``'s shape that keeps its ``keep`` largest entries.
+
+    Ties are broken by position (earlier entries are kept first), so the mask is deterministic.
+    """
+    flat = score.reshape(-1)
+    mask = torch.zeros(flat.numel(), dtype=torch.bool)
+    if keep > 0:
+        order = torch.argsort(flat, descending=True, stable=True)
+        mask[order[:keep]] = True
+    return mask.reshape(score.shape)

@@ -2,8 +2,21 @@
 
 In its simplest form a method is a subclass with a ``name`` and a ``score`` method that returns
 one importance score per prunable weight. The core turns scores into masks (with a global or
-layer-wise threshold), enforces them during fine-tuning and records the run. A method that
-needs more overrides ``prune``.
+layer-wise threshold), runs the method's schedule, enforces the masks during fine-tuning and
+records the run. A method that needs more overrides ``prune``; a structured method derives
+from ``ganbench.pruning.channels.ChannelPruningMethod`` instead.
+
+Schedules (``ganbench.pruning.schedules``), chosen by the ``schedule`` attribute or option:
+
+* ``one-shot``: prune to the target once, then fine-tune for the whole budget.
+* ``iterative``: ``rounds`` rounds; round i prunes to 1 − (1 − s)^(i/rounds) and fine-tunes
+  for its share of the budget.
+* ``gradual``: sparsity rises along the cubic curve of Zhu & Gupta (2017) during fine-tuning,
+  masks are updated every ``update_every`` steps and frozen for the last
+  ``freeze_fraction`` of the budget.
+* ``rewinding``: like ``iterative``, but after every pruning round both networks are reset to
+  the baseline's early snapshot (the surviving weights keep their early values), the masks are
+  re-applied and the optimizers start afresh.
 """
 
 from __future__ import annotations
@@ -14,7 +27,23 @@ import torch
 
 from ganbench.errors import UsageError
 from ganbench.pruning.context import PruningContext
-from ganbench.pruning.masks import SCOPES, scores_to_masks, validate_scores
+from ganbench.pruning.masks import SCOPES, exclude_pruned, scores_to_masks, validate_scores
+
+SCHEDULES = ("one-shot", "iterative", "gradual", "rewinding")
+
+# Options every method accepts for its schedule, with their defaults, and which schedule uses
+# which of them. A method may change a default through its own ``options``.
+SCHEDULE_OPTIONS: dict[str, Any] = {"rounds": 3, "update_every": 10, "freeze_fraction": 0.25}
+SCHEDULE_PARAMETERS = {
+    "one-shot": (),
+    "iterative": ("rounds",),
+    "gradual": ("update_every", "freeze_fraction"),
+    "rewinding": ("rounds",),
+}
+
+# Where pruning starts: the trained dense baseline (fine-tuned for the fine-tuning budget), or
+# fresh networks initialised like the baseline (trained for the baseline's whole budget).
+STARTS = ("trained", "initialization")
 
 
 class PruningMethod:
@@ -24,9 +53,18 @@ class PruningMethod:
 
     * ``name``: the registry name, unique across plugins (lower case, ``-`` between words).
     * ``description``: one line shown by ``ganbench list``.
-    * ``granularity``: ``"unstructured"`` (per weight).
+    * ``granularity``: ``"unstructured"`` (per weight) or ``"channel"`` (whole output
+      channels, see ``ChannelPruningMethod``).
     * ``scope``: the default threshold scope, ``"global"`` or ``"layer"``; every method also
       accepts ``scope`` as an option.
+    * ``schedule``: the default schedule, one of ``SCHEDULES``; every method also accepts
+      ``schedule`` and the parameters in ``SCHEDULE_OPTIONS`` as options.
+    * ``schedules``: the schedules the method supports.
+    * ``starts_from``: ``"trained"`` (prune the dense baseline, fine-tune for the fine-tuning
+      budget) or ``"initialization"`` (prune freshly initialised networks, train them for the
+      baseline's budget).
+    * ``reinitialize``: re-initialise the target network(s) after pruning, so the pruned
+      architecture trains from a fresh start (requires ``starts_from = "initialization"``).
     * ``options``: further options the method accepts, mapping each name to its default; a
       given value must have the default's type.
     * ``version``: part of every run key; bump it when the method's results change meaning,
@@ -40,6 +78,10 @@ class PruningMethod:
     description: ClassVar[str] = ""
     granularity: ClassVar[str] = "unstructured"
     scope: ClassVar[str] = "global"
+    schedule: ClassVar[str] = "one-shot"
+    schedules: ClassVar[tuple[str, ...]] = SCHEDULES
+    starts_from: ClassVar[str] = "trained"
+    reinitialize: ClassVar[bool] = False
     options: ClassVar[dict[str, Any]] = {}
     version: ClassVar[int] = 1
 
@@ -56,7 +98,8 @@ class PruningMethod:
         """Return an importance score per prunable weight; low scores are pruned first.
 
         Keys and shapes must match ``context.weights``; scores must be finite. Scoring must
-        not change the networks' weights or buffers.
+        not change the networks' weights or buffers. Weights that an earlier round of the
+        schedule pruned (``context.masks``) stay pruned whatever their score.
         """
         raise NotImplementedError(
             f"pruning method {self.name!r} must implement score() or override prune()"
@@ -66,15 +109,18 @@ class PruningMethod:
         """Return a bool mask per prunable weight (True = kept) at the target ``sparsity``.
 
         The default scores the weights, validates the scores and thresholds them with the
-        ``scope`` option. Raises ValueError naming the problem when the scores are malformed.
+        ``scope`` option, ranking the weights already pruned (``context.masks``) lowest. An
+        override must keep those weights pruned too. Raises ValueError naming the problem
+        when the scores are malformed.
         """
         scores = validate_scores(self.score(context), context.weights)
+        scores = exclude_pruned(scores, context.masks)
         return scores_to_masks(scores, sparsity, self.settings["scope"])
 
 
 def resolve_options(method: type[PruningMethod], given: dict[str, Any]) -> dict[str, Any]:
     """Merge ``given`` options with the method's defaults, rejecting unknown or mistyped ones."""
-    defaults = {"scope": method.scope, **method.options}
+    defaults = option_defaults(method)
     for key, value in given.items():
         if key not in defaults:
             raise UsageError(
@@ -96,7 +142,44 @@ def resolve_options(method: type[PruningMethod], given: dict[str, Any]) -> dict[
             f"option scope of pruning method {method.name!r} must be one of "
             f"{', '.join(SCOPES)}, got {resolved['scope']!r}"
         )
+    _check_schedule(method, resolved, given)
     return resolved
+
+
+def option_defaults(method: type[PruningMethod]) -> dict[str, Any]:
+    """Return every option ``method`` accepts with its default value."""
+    return {"scope": method.scope, "schedule": method.schedule, **SCHEDULE_OPTIONS, **method.options}
+
+
+def _check_schedule(method: type[PruningMethod], resolved: dict, given: dict) -> None:
+    schedule = resolved["schedule"]
+    if schedule not in method.schedules:
+        raise UsageError(
+            f"pruning method {method.name!r} does not support schedule {schedule!r}; "
+            f"it supports: {', '.join(method.schedules)}"
+        )
+    unused = [
+        key for key in given
+        if key in SCHEDULE_OPTIONS and key not in SCHEDULE_PARAMETERS[schedule]
+    ]
+    if unused:
+        users = [name for name, keys in SCHEDULE_PARAMETERS.items() if unused[0] in keys]
+        raise UsageError(
+            f"option {unused[0]!r} of pruning method {method.name!r} applies to the "
+            f"{' and '.join(users)} schedules, not to {schedule!r}; set schedule= as well "
+            "or drop the option"
+        )
+    if resolved["rounds"] < 1:
+        raise UsageError(f"option rounds of pruning method {method.name!r} must be at least 1")
+    if resolved["update_every"] < 1:
+        raise UsageError(
+            f"option update_every of pruning method {method.name!r} must be at least 1 step"
+        )
+    if not 0.0 <= resolved["freeze_fraction"] < 1.0:
+        raise UsageError(
+            f"option freeze_fraction of pruning method {method.name!r} must be in [0, 1), "
+            f"got {resolved['freeze_fraction']}"
+        )
 
 
 def method_label(method: type[PruningMethod], given: dict[str, Any]) -> str:
@@ -105,7 +188,7 @@ def method_label(method: type[PruningMethod], given: dict[str, Any]) -> str:
     Options equal to their defaults are left out, so equal configurations get equal labels.
     """
     resolved = resolve_options(method, given)
-    defaults = {"scope": method.scope, **method.options}
+    defaults = option_defaults(method)
     changed = [f"{key}={_format(resolved[key])}" for key in sorted(resolved) if resolved[key] != defaults[key]]
     return method.name + (":" + ",".join(changed) if changed else "")
 

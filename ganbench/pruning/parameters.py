@@ -54,3 +54,15 @@ def sparsity(weights: dict[str, torch.Tensor]) -> float:
         return 0.0
     zeros = sum(int((weight == 0).sum()) for weight in weights.values())
     return zeros / total
+
+
+def achieved_sparsity(weights: dict[str, torch.Tensor], initial_count: int) -> float:
+    """Return the fraction of ``initial_count`` prunable weights that are gone or zero.
+
+    For masked networks this equals ``sparsity(weights)``. After channels were removed,
+    ``weights`` has fewer entries than ``initial_count`` and the removed ones count as pruned.
+    """
+    if initial_count == 0:
+        return 0.0
+    nonzero = sum(int((weight != 0).sum()) for weight in weights.values())
+    return 1.0 - nonzero / initial_count

@@ -1,0 +1,152 @@
+"""Pruners: one pruning event of a schedule, for each granularity, with the plugin's output checked.
+
+A schedule calls ``prune_to(sparsity)`` once or several times, each time with the cumulative
+target as a fraction of the network's original prunable weights. ``MaskPruner`` asks the
+method for masks and enforces them through the optimizers; ``ChannelPruner`` asks for the
+channels to keep and removes the others for real. Both check what the plugin returned and the
+sparsity reached, and raise ``PluginError`` naming the plugin when either is wrong.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ganbench.errors import MethodDeclined, PluginError
+from ganbench.pruning.channels import STRUCTURED_TOLERANCE, ChannelPruningMethod, validate_keep
+from ganbench.pruning.context import PruningContext
+from ganbench.pruning.enforce import MaskEnforcer
+from ganbench.pruning.method import PruningMethod
+from ganbench.pruning.parameters import achieved_sparsity, prunable_weights
+from ganbench.pruning.structure import remove_channels
+
+# Largest allowed gap between achieved and target sparsity for unstructured masks.
+SPARSITY_TOLERANCE = 0.005
+
+
+class MaskPruner:
+    """Unstructured pruning: bool masks per weight, kept at zero after every optimizer step."""
+
+    tolerance = SPARSITY_TOLERANCE
+
+    def __init__(self, method: PruningMethod, context: PruningContext, plugin: str):
+        self.method = method
+        self.context = context
+        self.plugin = plugin
+        self.enforcer = MaskEnforcer(context.weights, context.masks)
+
+    def attach(self, optimizers) -> None:
+        """Enforce the masks on ``optimizers`` from now on, replacing earlier optimizers."""
+        self.enforcer.detach()
+        for optimizer in optimizers:
+            self.enforcer.attach(optimizer)
+
+    def prune_to(self, sparsity: float) -> None:
+        """Prune to ``sparsity``; weights pruned earlier stay pruned."""
+        masks = call_plugin(self.plugin, lambda: self.method.prune(self.context, sparsity))
+        masks = check_masks(masks, self.context.weights, self.plugin)
+        masks = {name: mask & self.context.masks[name] for name, mask in masks.items()}
+        self.enforcer.update(masks)
+        self.context.masks = masks
+        check_sparsity(self.context, sparsity, self.tolerance, self.plugin)
+
+    def reapply(self) -> None:
+        """Zero the pruned weights again, after the weights were overwritten (rewinding)."""
+        self.enforcer.apply()
+
+    def masks(self) -> dict[str, torch.Tensor]:
+        return dict(self.context.masks)
+
+
+class ChannelPruner:
+    """Structured pruning: removes output channels and every coupled tensor for real."""
+
+    tolerance = STRUCTURED_TOLERANCE
+
+    def __init__(self, method: ChannelPruningMethod, context: PruningContext, plugin: str):
+        self.method = method
+        self.context = context
+        self.plugin = plugin
+        self.optimizers: tuple = ()
+
+    def attach(self, optimizers) -> None:
+        """Slice the state of ``optimizers`` together with the parameters from now on."""
+        self.optimizers = tuple(optimizers)
+
+    def prune_to(self, sparsity: float) -> None:
+        """Remove channels until the network has about ``1 − sparsity`` of its original weights."""
+        groups = self.context.channel_groups
+        keep = call_plugin(self.plugin, lambda: self.method.select_channels(self.context, sparsity))
+        try:
+            keep = validate_keep(keep, groups)
+        except ValueError as error:
+            raise PluginError(self.plugin, str(error)) from None
+        remove_channels(groups, keep, self.optimizers)
+        self.context.weights = prunable_weights(self.context.gan, self.context.target)
+        self.context.masks = {
+            name: torch.ones(weight.shape, dtype=torch.bool)
+            for name, weight in self.context.weights.items()
+        }
+        check_sparsity(self.context, sparsity, self.tolerance, self.plugin)
+
+    def reapply(self) -> None:
+        """Nothing to do: removed channels cannot come back."""
+
+    def masks(self) -> dict[str, torch.Tensor]:
+        return dict(self.context.masks)
+
+
+def make_pruner(method: PruningMethod, context: PruningContext, plugin: str):
+    """Return the pruner for the method's granularity."""
+    if method.granularity == "channel":
+        if not isinstance(method, ChannelPruningMethod):
+            raise PluginError(
+                plugin, "granularity 'channel' requires a subclass of ChannelPruningMethod"
+            )
+        return ChannelPruner(method, context, plugin)
+    if method.granularity == "unstructured":
+        return MaskPruner(method, context, plugin)
+    raise PluginError(
+        plugin, f"unknown granularity {method.granularity!r}; expected unstructured or channel"
+    )
+
+
+def check_sparsity(context: PruningContext, target: float, tolerance: float, plugin: str) -> None:
+    """Raise ``PluginError`` when the target weights miss ``target`` by more than ``tolerance``."""
+    achieved = achieved_sparsity(context.weights, context.initial_weight_count)
+    if abs(achieved - target) > tolerance:
+        raise PluginError(
+            plugin,
+            f"reached sparsity {achieved:.4f} instead of the target {target:.4f} "
+            f"(allowed difference {tolerance})",
+        )
+
+
+def check_masks(masks, weights, plugin: str) -> dict[str, torch.Tensor]:
+    """Return ``masks`` as bool tensors, or raise ``PluginError`` naming what is wrong."""
+    if not isinstance(masks, dict) or set(masks) != set(weights):
+        got = sorted(masks) if isinstance(masks, dict) else type(masks).__name__
+        raise PluginError(plugin, f"prune() must return one mask per prunable weight, got {got}")
+    checked = {}
+    for name, weight in weights.items():
+        mask = masks[name]
+        if not isinstance(mask, torch.Tensor) or mask.shape != weight.shape:
+            shape = tuple(mask.shape) if isinstance(mask, torch.Tensor) else type(mask).__name__
+            raise PluginError(
+                plugin, f"mask for {name} has shape {shape}, the weight has {tuple(weight.shape)}"
+            )
+        if mask.dtype != torch.bool and not bool(((mask == 0) | (mask == 1)).all()):
+            raise PluginError(plugin, f"mask for {name} contains values other than 0 and 1")
+        checked[name] = mask.to("cpu", torch.bool)
+    return checked
+
+
+def call_plugin(plugin: str, call):
+    """Run a method's code; ``MethodDeclined`` passes, anything else becomes ``PluginError``."""
+    try:
+        return call()
+    except (MethodDeclined, PluginError):
+        raise
+    except Exception as error:
+        raise PluginError(plugin, f"{type(error).__name__}: {error}") from error
+
+
