@@ -31,7 +31,7 @@ from ganbench.training import make_optimizers, train
 logger = logging.getLogger(__name__)
 
 # Bump when the checkpoint layout or the training procedure changes meaning.
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 
 # The early snapshot for rewinding is taken after this fraction of baseline training.
 REWIND_FRACTION = 0.05

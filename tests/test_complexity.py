@@ -39,7 +39,8 @@ def test_conv_generator_flops_by_hand(registry):
     # Transposed convolutions: input elements x output channels x kernel area.
     stem = (32 * 1 * 1) * 32 * 4 * 4        # z (32 x 1 x 1) -> 32 x 4 x 4
     block = (32 * 4 * 4) * 16 * 4 * 4       # 32 x 4 x 4 -> 16 x 8 x 8, stride 2
-    head = (16 * 8 * 8) * 1 * 3 * 3         # 16 x 8 x 8 -> 1 x 8 x 8
+    # The head is a convolution: output elements x input channels x kernel area.
+    head = (1 * 8 * 8) * 16 * 3 * 3         # 16 x 8 x 8 -> 1 x 8 x 8
     dense, _ = count_flops(gan.generator, example_inputs(gan, spec, "generator"))
     assert dense == 2 * (stem + block + head)
 

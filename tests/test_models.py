@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from ganbench.defaults import architecture
+from ganbench.models.backbones import LatentProjection
 from ganbench.models.losses import gradient_penalty
 
 
@@ -80,3 +81,14 @@ def test_gradient_penalty_is_per_sample():
     w = critic.weight.detach()
     norms = (2 * mixed @ w @ w.T).norm(dim=1)
     assert penalty.item() == pytest.approx(((norms - 1) ** 2).mean().item(), rel=1e-6)
+
+
+def test_latent_projection_equals_transposed_convolution():
+    torch.manual_seed(0)
+    layer = LatentProjection(12, 5, 4)
+    vector = torch.randn(3, 12, 1, 1)
+    expected = torch.nn.functional.conv_transpose2d(vector, layer.weight, layer.bias)
+    torch.testing.assert_close(layer(vector), expected)
+    larger = torch.randn(2, 12, 2, 2)
+    expected = torch.nn.functional.conv_transpose2d(larger, layer.weight, layer.bias)
+    torch.testing.assert_close(layer(larger), expected)

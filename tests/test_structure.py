@@ -121,7 +121,9 @@ def test_transposed_convolution_loses_dimension_one(registry):
     assert tuple(stem.producer.weight.shape) == (40, 24, 4, 4)
     assert stem.producer.out_channels == 24
     assert tuple(stem.consumer.weight.shape) == (24, 12, 4, 4)
-    assert tuple(gan.generator.head.weight.shape) == (12, 1, 3, 3)
+    # The head is a Conv2d, whose weights are (out, in, kH, kW): it loses input channels.
+    assert tuple(gan.generator.head.weight.shape) == (1, 12, 3, 3)
+    assert gan.generator.head.in_channels == 12
     assert stem.norm.num_features == 24 and stem.norm.running_mean.shape == (24,)
     assert input_dim(stem.consumer) == 0
 
