@@ -14,6 +14,7 @@ import torch
 
 from ganbench import METRICS_VERSION, schema
 from ganbench.baselines import BaselineCache
+from ganbench.compute import FlopCounter, PhaseCost, RunCost, step_flops
 from ganbench.errors import MethodDeclined, PluginError
 from ganbench.metrics.evaluate import evaluate, feature_extractor
 from ganbench.models.family import GAN
@@ -21,6 +22,7 @@ from ganbench.pruning.context import PruningContext
 from ganbench.pruning.enforce import MaskEnforcer
 from ganbench.pruning.parameters import prunable_weights, sparsity
 from ganbench.registry import Registry
+from ganbench.samples import SampleGrids, sample_grid
 from ganbench.suite import RunSpec
 from ganbench.training import TrainingDiverged, train
 
@@ -52,12 +54,17 @@ def identity_row(spec: RunSpec) -> dict:
     }
 
 
-def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
-    """Run ``spec`` and return its result row; never raises for a failed run."""
+def execute_run(
+    spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None = None
+) -> dict:
+    """Run ``spec`` and return its result row; never raises for a failed run.
+
+    When ``grids`` is given, a successful run also stores a picture of its samples there.
+    """
     started = time.perf_counter()
     row = identity_row(spec)
     try:
-        row.update(_run(spec, registry, cache))
+        row.update(_run(spec, registry, cache, grids))
         row[schema.STATUS] = schema.STATUS_OK
     except MethodDeclined as reason:
         row[schema.STATUS] = schema.STATUS_DECLINED
@@ -73,23 +80,38 @@ def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict
     return row
 
 
-def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
+def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None) -> dict:
     family = registry.model(spec.model)
     dataset_spec = registry.dataset(spec.dataset)
     dataset = dataset_spec.load()
     baseline = cache.get(spec.baseline, family, dataset_spec)
     torch.manual_seed(spec.seed)
     gan, optimizers = baseline.build(family, dataset_spec)
+    pretraining = PhaseCost(
+        steps=spec.baseline.train.steps,
+        seconds=float(baseline.state.get("log", {}).get("seconds", float("nan"))),
+        flops=spec.baseline.train.steps * step_flops(gan, family, dataset, spec.baseline.train),
+    )
 
     masks: dict[str, torch.Tensor] = {}
+    pruning = PhaseCost()
     if not spec.is_dense:
-        masks = prune(spec, registry, gan, family, dataset)
+        started = time.perf_counter()
+        with FlopCounter() as counter:
+            masks = prune(spec, registry, gan, family, dataset, pruning, pretraining)
+        pruning.seconds = time.perf_counter() - started
+        pruning.flops = counter.flops
         enforcer = MaskEnforcer(prunable_weights(gan, spec.target), masks)
         for optimizer in optimizers:
             enforcer.attach(optimizer)
 
+    finetuning = PhaseCost(
+        steps=spec.finetune.steps,
+        flops=spec.finetune.steps * step_flops(gan, family, dataset, spec.finetune),
+    )
     rng = torch.Generator().manual_seed(spec.seed + FINETUNE_SEED_OFFSET)
-    train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
+    log = train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
+    finetuning.seconds = log.seconds
 
     measured_on = "generator" if spec.is_dense else spec.target
     row = {
@@ -97,12 +119,27 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
         schema.FEATURES: feature_extractor(dataset_spec).fingerprint(),
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
+    row.update(RunCost(pretraining, pruning, finetuning).columns())
+    if grids is not None:
+        picture = sample_grid(gan, dataset, spec.seed)
+        if picture is not None:
+            grids.write(spec.key(), picture)
     return row
 
 
-def prune(spec: RunSpec, registry: Registry, gan: GAN, family, dataset) -> dict[str, torch.Tensor]:
+def prune(
+    spec: RunSpec,
+    registry: Registry,
+    gan: GAN,
+    family,
+    dataset,
+    pruning: PhaseCost | None = None,
+    pretraining: PhaseCost | None = None,
+) -> dict[str, torch.Tensor]:
     """Ask the run's method for masks, apply them and check the achieved sparsity.
 
+    The steps the method reports training for itself are added to ``pruning``; when the
+    method reports that it does not use the dense pretraining, ``pretraining`` is zeroed.
     Raises ``PluginError`` naming the method's plugin when the method raises, returns
     malformed masks or misses the target by more than ``SPARSITY_TOLERANCE``; re-raises
     ``MethodDeclined``.
@@ -119,6 +156,10 @@ def prune(spec: RunSpec, registry: Registry, gan: GAN, family, dataset) -> dict[
         raise
     except Exception as error:
         raise PluginError(plugin, f"{type(error).__name__}: {error}") from error
+    if pruning is not None:
+        pruning.steps += int(context.trained_steps)
+    if pretraining is not None and not context.uses_pretraining:
+        pretraining.steps, pretraining.seconds, pretraining.flops = 0, 0.0, 0
 
     masks = _validate_masks(masks, context.weights, plugin)
     MaskEnforcer(context.weights, masks).apply()

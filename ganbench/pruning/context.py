@@ -27,6 +27,11 @@ class PruningContext:
         settings: the training settings (batch size, gradient-penalty coefficient).
         rng: a ``torch.Generator`` seeded from the run's seed; use it for all randomness so
             that runs are reproducible.
+        trained_steps: optimizer steps the method trains for itself (iterative pruning,
+            retraining after rewinding); a method that trains adds its steps here so that
+            the run's compute columns count them. Starts at 0.
+        uses_pretraining: set to False by a method that trains from scratch instead of
+            starting from the dense baseline; the run's pretraining columns are then 0.
     """
 
     def __init__(
@@ -45,6 +50,8 @@ class PruningContext:
         self.settings = settings
         self.weights: dict[str, nn.Parameter] = prunable_weights(gan, target)
         self.rng = torch.Generator().manual_seed(seed)
+        self.trained_steps = 0
+        self.uses_pretraining = True
 
     def real_batch(self, batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw a batch of training samples and labels without replacement."""
