@@ -6,12 +6,13 @@ move in the worse direction beyond it is a regression. A reference run that is m
 the fresh results, or that succeeded in the reference but not in the fresh results, is also
 a regression.
 
-Default tolerances come from seed-to-seed variation: ``scripts/seed_variation.py`` ran the
-``smoke`` suite with seeds 0-7 (48 runs; command and output in docs/leaderboards.md), took
-each metric's standard deviation across seeds per run configuration (relative to the mean
-for FID), pooled it over configurations as a root mean square, and multiplied it by 3 × √2:
-a fresh value and the reference are two draws, and a move beyond three standard deviations
-of their difference is rare by chance. Figures are rounded up to two significant digits:
+Default tolerances come from seed-to-seed variation. ``scripts/seed_variation.py`` ran the
+``smoke`` suite with seeds 0-7, 48 runs (docs/leaderboards.md has the command and output).
+It took each metric's standard deviation across seeds per run configuration, relative to the
+mean for FID, and pooled it over configurations as a root mean square. The tolerance is
+3 × √2 times that spread, because a fresh value and the reference are two draws, and a move
+beyond three standard deviations of their difference is rare by chance. Figures are rounded
+up to two significant digits:
 
 =================== ============ ============ ===========================
 metric              digits       ring8        any other dataset (pooled)

@@ -3,8 +3,8 @@
 A run spends compute in three phases:
 
 * **pretraining**: training the dense baseline the run starts from. Every run on the same
-  baseline shares that cost; it is recorded on each row so that a method that needs no
-  pretraining (it trains from scratch) can be compared fairly with one that does.
+  baseline shares that cost. It is recorded on each row, so that a method that trains from
+  scratch without pretraining can be compared fairly with one that starts from the baseline.
 * **pruning**: scoring and anything a method trains itself (iterative pruning, retraining
   after rewinding), reported by the method through ``PruningContext.trained_steps``.
 * **fine-tuning**: the fine-tuning budget every method gets.
@@ -81,7 +81,7 @@ class RunCost:
 class FlopCounter:
     """Estimate the training FLOPs of every forward pass in this process while active.
 
-    Use as a context manager; ``flops`` holds the running total. The counter hooks every
+    Use as a context manager; ``flops`` is the running total. The counter hooks every
     module in the process (``torch.nn.modules.module.register_module_forward_hook``), so it
     also counts networks that a pruning method builds itself.
     """

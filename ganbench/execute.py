@@ -121,10 +121,19 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleG
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
     row.update(RunCost(pretraining, pruning, finetuning).columns())
     if grids is not None:
+        _store_picture(grids, spec, gan, dataset)
+    return row
+
+
+def _store_picture(grids: SampleGrids, spec: RunSpec, gan: GAN, dataset) -> None:
+    """Store the run's sample picture; a failure is logged, because the result stays valid."""
+    try:
         picture = sample_grid(gan, dataset, spec.seed)
         if picture is not None:
             grids.write(spec.key(), picture)
-    return row
+    except Exception as error:  # a missing picture must not cost the run its result
+        logger.warning("could not store the sample picture of %s: %s: %s",
+                       spec.describe(), type(error).__name__, error)
 
 
 def prune(
@@ -138,7 +147,7 @@ def prune(
 ) -> dict[str, torch.Tensor]:
     """Ask the run's method for masks, apply them and check the achieved sparsity.
 
-    The steps the method reports training for itself are added to ``pruning``; when the
+    The steps the method reports training for itself are added to ``pruning``. When the
     method reports that it does not use the dense pretraining, ``pretraining`` is zeroed.
     Raises ``PluginError`` naming the method's plugin when the method raises, returns
     malformed masks or misses the target by more than ``SPARSITY_TOLERANCE``; re-raises

@@ -1,7 +1,7 @@
 """Sample grids: one small PNG of generated samples per run, stored beside the results.
 
 When a run succeeds, the runner renders a picture of the final generator's samples and
-stores it as ``<results folder>/samples/<run key>.png``; leaderboards only read these files,
+stores it as ``<results folder>/samples/<run key>.png``. Leaderboards only read these files,
 so they stay a pure function of stored data. Run keys do not depend on the suite, so one
 folder serves every suite of a results folder.
 
@@ -117,8 +117,13 @@ def density_picture(points: np.ndarray, dataset: Dataset) -> torch.Tensor:
 
 
 def encode_png(picture: torch.Tensor) -> bytes:
-    """Return the PNG bytes of a (3, H, W) picture in [0, 1]; equal pictures give equal bytes."""
+    """Return the PNG bytes of a (3, H, W) picture in [0, 1]; equal pictures give equal bytes.
+
+    A grey picture (three equal channels) is stored as one grey channel, a third of the size.
+    """
     array = (picture.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    if (array == array[..., :1]).all():
+        array = array[..., 0]
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -13,6 +13,13 @@ from ganbench import schema
 from ganbench.registry import load_registry
 
 
+def pytest_collection_modifyitems(items):
+    """Mark the performance benchmarks in tests/benchmarks ``perf``; the default run skips them."""
+    for item in items:
+        if item.path.parent.name == "benchmarks":
+            item.add_marker(pytest.mark.perf)
+
+
 @pytest.fixture(autouse=True)
 def _single_thread():
     torch.set_num_threads(1)

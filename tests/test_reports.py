@@ -109,20 +109,28 @@ def test_sample_pictures_match_their_rows(results, grids):
         first_seed = results[results[schema.RUN_KEY] == record["picture_key"]].iloc[0]
         assert first_seed[schema.SEED] == 0
         assert first_seed[schema.METHOD] == record[schema.METHOD]
-        shade = Image.open(io.BytesIO(data)).getpixel((0, 0))[0]
+        shade = Image.open(io.BytesIO(data)).convert("RGB").getpixel((0, 0))[0]
         assert shade == round(min(first_seed[schema.FID] / 40, 1.0) * 255)
 
 
 def test_plots_are_byte_identical_pngs(results, grids):
     board = build_board(results, "syn", grids=grids)
     section = board.sections[0]
-    for render in (fid_sparsity_png, fid_flops_png, lambda s: sample_sheet_png(s, board.pictures)):
+    # Plots are 5.0 × 3.4 inches at 80 dpi. The sheet has 2 method rows and 3 columns of
+    # 6-pixel pictures drawn twice as large: (0.25 + cells × (12 / 80 + 0.04)) inches × 80.
+    renders = [
+        (fid_sparsity_png, (400, 272)),
+        (fid_flops_png, (400, 272)),
+        (lambda s: sample_sheet_png(s, board.pictures), (65, 50)),
+    ]
+    for render, size in renders:
         first, second = render(section), render(section)
         assert first == second
         image = Image.open(io.BytesIO(first))
         assert image.format == "PNG"
+        assert image.mode == "P"
         assert "Software" not in image.info
-        assert image.size[0] > 200
+        assert image.size == size
 
 
 def test_plots_skip_sections_without_data(results):

@@ -93,3 +93,22 @@ def test_runner_stores_one_picture_per_successful_run(workdir):
     keys = (workdir / "results" / "tiny.csv").read_text().splitlines()[1:]
     pictures = sorted(path.stem for path in (workdir / "results" / "samples").glob("*.png"))
     assert pictures == sorted(line.split(",")[0] for line in keys)
+
+
+def test_picture_failure_keeps_result(tmp_path, caplog):
+    suite = load_suite(str(write_suite(tmp_path, methods=[], sparsities=[0.0])))
+    registry = load_registry()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the picture folder should be")
+    (run,) = expand(suite, registry)
+    row = execute_run(run, registry, BaselineCache(tmp_path / "cache"), SampleGrids(blocker))
+    assert row[schema.STATUS] == schema.STATUS_OK
+    assert "could not store the sample picture of ring8/dcgan dense seed 0" in caplog.text
+
+
+def test_grey_picture_stored_as_one_channel():
+    picture = torch.rand(1, 5, 7, generator=torch.Generator().manual_seed(2)).expand(3, 5, 7)
+    image = Image.open(io.BytesIO(encode_png(picture)))
+    assert image.mode == "L"
+    expected = (picture[0] * 255).round().to(torch.uint8).numpy()
+    assert (np.asarray(image) == expected).all()

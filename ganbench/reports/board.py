@@ -1,6 +1,6 @@
 """The content of a leaderboard, computed once from the results and rendered by every format.
 
-A ``Board`` holds the ranked summary with its compute and budget columns, the summary scores,
+A ``Board`` contains the ranked summary with its compute and budget columns, the summary scores,
 the overall ranking, the runs without a result, and one ``Section`` per (dataset, model)
 pair. Everything is computed from the result table and the stored sample pictures alone.
 """

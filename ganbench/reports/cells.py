@@ -29,7 +29,7 @@ class Column:
 
 
 def missing(value) -> bool:
-    """Whether a cell value is absent (None, NA or NaN)."""
+    """Return whether a cell value is absent (None, NA or NaN)."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -152,7 +152,9 @@ SCORE_COLUMNS = [
 
 def _within_budget(record: dict) -> str:
     value = record["within_budget"]
-    return "" if missing(value) else ("yes" if value else "no")
+    if missing(value):
+        return ""
+    return "yes" if value else "no"
 
 
 OVERALL_COLUMNS = [

@@ -1,6 +1,6 @@
 r"""The LaTeX leaderboard: booktabs tables for papers.
 
-The file holds one ``table`` float per (dataset, model) pair with the results and summary
+The file contains one ``table`` float per (dataset, model) pair with the results and summary
 scores, and one with the overall ranking. It needs ``\usepackage{booktabs}`` and UTF-8
 input (the default of LaTeX since 2018), and is meant to be ``\input`` or copied from.
 """

@@ -12,8 +12,8 @@ seed-averaged rows of ``ganbench.leaderboard.summarize``, against the pair's den
   result at every sparsity of the pair, because a shorter curve is not comparable.
 * **rank**: the rank of the normalised AUC within the pair (1 is best, ties share a rank).
 
-The **overall rank** orders entries by their mean rank over the pairs; only entries ranked
-in every pair of the leaderboard get one, so an entry cannot win by skipping pairs.
+The **overall rank** orders entries by their mean rank over the pairs. Only entries ranked
+in every pair of the leaderboard get one, so that an entry cannot win by skipping pairs.
 
 **Equal total budget.** A run's total steps are its pretraining, pruning and fine-tuning
 optimizer steps (``ganbench.compute``). The budget of a pair is the total steps of its dense
