@@ -88,7 +88,7 @@ def test_compare_uses_dataset_tolerance():
     assert cells == ["digits/dcgan dense seed 0", "fid", "87.4363", "144.27", "+65.0%", "at most 139.024"]
 
 
-def test_check_passes_on_committed_smoke_and_fails_when_edited(workdir, capsys):
+def test_check_committed_smoke_and_edited_copy(workdir, capsys):
     reference = workdir / "reference.csv"
     shutil.copy(SMOKE, reference)
     assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE), "--against", str(reference)]) == 0
@@ -163,3 +163,10 @@ def test_check_bad_input_exits_2(workdir, capsys, arguments, message):
     assert main(["check", "--suite", "smoke", *fresh, *arguments]) == 2
     assert message in capsys.readouterr().err
     assert (workdir / "results" / "smoke.csv").read_bytes() == before
+
+
+def test_check_update_creates_missing_reference(workdir, capsys):
+    assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE)]) == 2
+    assert "do not exist" in capsys.readouterr().err
+    assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE), "--update"]) == 0
+    assert (workdir / "results" / "smoke.csv").read_bytes() == SMOKE.read_bytes()

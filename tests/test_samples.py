@@ -53,7 +53,8 @@ def test_conditional_grid_has_one_row_per_class(registry):
     picture = sample_grid(gan, spec.load(), seed=0)
     # 10 classes × 8 columns of 8 × 8 images with 1-pixel padding.
     assert picture.shape == (3, 10 * 9 + 1, GRID_COLUMNS * 9 + 1)
-    assert float(picture.min()) >= 0 and float(picture.max()) <= 1
+    assert float(picture.min()) >= 0
+    assert float(picture.max()) <= 1
 
 
 def test_unconditional_grid_is_eight_by_eight(registry):

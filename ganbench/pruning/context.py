@@ -28,8 +28,8 @@ class PruningContext:
         rng: a ``torch.Generator`` seeded from the run's seed; use it for all randomness so
             that runs are reproducible.
         trained_steps: optimizer steps the method trains for itself (iterative pruning,
-            retraining after rewinding); a method that trains adds its steps here so that
-            the run's compute columns count them. Starts at 0.
+            retraining after rewinding), starting at 0. A method that trains adds its steps
+            here, so that the run's compute columns count them.
         uses_pretraining: set to False by a method that trains from scratch instead of
             starting from the dense baseline; the run's pretraining columns are then 0.
     """

@@ -1,6 +1,6 @@
 """Freshly initialised models for the performance benchmarks of this folder.
 
-The benchmarks are marked ``perf`` and left out of the default run; docs/benchmarks.md has
+The benchmarks are marked ``perf`` and left out of the default run. docs/benchmarks.md has
 the commands that run them and compare them with the saved baseline.
 """
 
