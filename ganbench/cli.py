@@ -17,11 +17,14 @@ from pathlib import Path
 
 from ganbench import __version__, schema
 from ganbench.baselines import BaselineCache
-from ganbench.check import compare, render_regressions
+from ganbench.check import (
+    TOLERANCES, compare, parse_tolerance, render_regressions, replace_reference, report_json,
+)
 from ganbench.errors import GanbenchError, UsageError
-from ganbench.leaderboard import render_markdown, write_leaderboard
 from ganbench.registry import KINDS, Registry, load_registry
+from ganbench.reports import write_leaderboard
 from ganbench.runner import SweepSummary, run_suite
+from ganbench.samples import SampleGrids, samples_dir
 from ganbench.store import ResultStore
 from ganbench.suite import Suite, builtin_suites, load_suite
 
@@ -70,8 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="List every registered item with the plugin that provided it.")
     listing.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
-    board = commands.add_parser("leaderboard", parents=[common], help="write and print a suite's leaderboard",
-                                description="Turn results/<suite>.csv into leaderboard/<suite>.md and .csv.")
+    board = commands.add_parser(
+        "leaderboard", parents=[common], help="write and print a suite's leaderboard",
+        description="Turn results/<suite>.csv into leaderboard/<suite>.md, .csv, -scores.csv, .tex, "
+                    ".html and the plots in leaderboard/<suite>/.")
     _add_suite(board)
     _add_dirs(board)
 
@@ -80,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_suite(check, default="smoke")
     check.add_argument("--against", type=Path, metavar="FILE",
                        help="reference results (default: RESULTS_DIR/<suite>.csv)")
+    check.add_argument("--fresh", type=Path, metavar="FILE",
+                       help="compare these results instead of rerunning the suite")
+    check.add_argument("--tolerance", action="append", default=[], metavar="[DATASET:]COLUMN=SPEC",
+                       help="override a tolerance, e.g. fid=50%%, digits:mode_kl=0.1, fid=exact (repeatable)")
+    check.add_argument("--json", action="store_true", help="print the outcome as JSON instead of a table")
+    check.add_argument("--update", action="store_true",
+                       help="replace the reference with the fresh results (and their sample pictures)")
     _add_dirs(check)
     return parser
 
@@ -159,11 +171,17 @@ def command_run(args: argparse.Namespace) -> int:
     cache = BaselineCache(args.cache_dir or default_cache_dir())
     summary = run_suite(suite, registry, results, cache, threads=args.threads)
     _log_summary(summary)
-    frame = results.read()
-    paths = write_leaderboard(frame, args.leaderboard_dir, suite.name, suite.description)
-    logger.info("wrote %s", ", ".join(str(path) for path in paths))
-    sys.stdout.write(render_markdown(frame, suite.name, suite.description))
+    _write_and_print_leaderboard(results, args.leaderboard_dir, suite)
     return EXIT_FAILURE if summary.failed else EXIT_OK
+
+
+def _write_and_print_leaderboard(results: ResultStore, directory: Path, suite: Suite) -> None:
+    """Write every leaderboard format of ``suite`` and print its Markdown to stdout."""
+    grids = SampleGrids(samples_dir(results.path))
+    paths = write_leaderboard(results.read(), directory, suite.name, suite.description, grids)
+    logger.info("wrote %d leaderboard files to %s (%s)", len(paths), directory,
+                ", ".join(path.name for path in paths if path.parent == directory))
+    sys.stdout.write(paths[0].read_text(encoding="utf-8"))
 
 
 def _log_summary(summary: SweepSummary) -> None:
@@ -219,35 +237,51 @@ def command_leaderboard(args: argparse.Namespace) -> int:
     path = args.results_dir / f"{suite.name}.csv"
     if not path.exists():
         raise UsageError(f"no results for suite {suite.name!r} at {path}; run: ganbench run --suite {args.suite}")
-    frame = ResultStore(path).read()
-    paths = write_leaderboard(frame, args.leaderboard_dir, suite.name, suite.description)
-    logger.info("wrote %s", ", ".join(str(p) for p in paths))
-    sys.stdout.write(render_markdown(frame, suite.name, suite.description))
+    _write_and_print_leaderboard(ResultStore(path), args.leaderboard_dir, suite)
     return EXIT_OK
 
 
 def command_check(args: argparse.Namespace) -> int:
     suite, registry = _suite_and_registry(args)
+    tolerances = TOLERANCES
+    for text in args.tolerance:
+        tolerances = parse_tolerance(text, tolerances)
     reference_path = args.against or args.results_dir / f"{suite.name}.csv"
-    if not reference_path.exists():
+    if not reference_path.exists() and not args.update:
         raise UsageError(
             f"reference results {reference_path} do not exist; create them with "
             f"ganbench run --suite {args.suite} and commit them"
         )
     reference = ResultStore(reference_path).read()
-    cache = BaselineCache(args.cache_dir or default_cache_dir())
+    if args.fresh is not None and not args.fresh.exists():
+        raise UsageError(f"fresh results {args.fresh} do not exist; pass an existing results file")
+
     with tempfile.TemporaryDirectory(prefix="ganbench-check-") as folder:
-        fresh_store = ResultStore(Path(folder) / f"{suite.name}.csv")
-        summary = run_suite(suite, registry, fresh_store, cache)
-        _log_summary(summary)
-        fresh = fresh_store.read()
-    regressions = compare(fresh, reference)
-    if regressions:
+        if args.fresh is not None:
+            fresh_path = args.fresh
+        else:
+            fresh_path = Path(folder) / f"{suite.name}.csv"
+            cache = BaselineCache(args.cache_dir or default_cache_dir())
+            _log_summary(run_suite(suite, registry, ResultStore(fresh_path), cache))
+        fresh = ResultStore(fresh_path).read()
+        regressions = compare(fresh, reference, tolerances)
+        if args.update:
+            replace_reference(fresh_path, reference_path)
+
+    if args.json:
+        print(report_json(regressions, tolerances, suite=suite.name, reference=str(reference_path),
+                          fresh_runs=len(fresh), reference_runs=len(reference), updated=args.update))
+    elif args.update:
+        print(f"ganbench check: replaced {reference_path} with {len(fresh)} fresh runs "
+              f"({len(regressions)} difference(s) beyond tolerance accepted)")
+        if regressions:
+            print(render_regressions(regressions))
+    elif regressions:
         print(f"ganbench check: {len(regressions)} regression(s) against {reference_path}:")
         print(render_regressions(regressions))
-        return EXIT_FAILURE
-    print(f"ganbench check: {len(fresh)} runs of suite {suite.name!r} match {reference_path}")
-    return EXIT_OK
+    else:
+        print(f"ganbench check: {len(fresh)} runs of suite {suite.name!r} match {reference_path}")
+    return EXIT_FAILURE if regressions and not args.update else EXIT_OK
 
 
 if __name__ == "__main__":

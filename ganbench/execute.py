@@ -14,12 +14,14 @@ import torch
 
 from ganbench import METRICS_VERSION, schema
 from ganbench.baselines import BaselineCache
+from ganbench.compute import FlopCounter, PhaseCost, RunCost, step_flops
 from ganbench.errors import MethodDeclined, PluginError
 from ganbench.metrics.evaluate import evaluate, feature_extractor
 from ganbench.models.family import GAN
 from ganbench.pruning.parameters import achieved_sparsity, prunable_weights
 from ganbench.pruning.procedure import PruningOutcome, prune_and_train
 from ganbench.registry import Registry
+from ganbench.samples import SampleGrids, sample_grid
 from ganbench.suite import RunSpec
 from ganbench.training import TrainingDiverged, train
 
@@ -48,12 +50,17 @@ def identity_row(spec: RunSpec) -> dict:
     }
 
 
-def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
-    """Run ``spec`` and return its result row; never raises for a failed run."""
+def execute_run(
+    spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None = None
+) -> dict:
+    """Run ``spec`` and return its result row; never raises for a failed run.
+
+    When ``grids`` is given, a successful run also stores a picture of its samples there.
+    """
     started = time.perf_counter()
     row = identity_row(spec)
     try:
-        row.update(_run(spec, registry, cache))
+        row.update(_run(spec, registry, cache, grids))
         row[schema.STATUS] = schema.STATUS_OK
     except MethodDeclined as reason:
         row[schema.STATUS] = schema.STATUS_DECLINED
@@ -69,7 +76,7 @@ def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict
     return row
 
 
-def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
+def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None) -> dict:
     family = registry.model(spec.model)
     dataset_spec = registry.dataset(spec.dataset)
     dataset = dataset_spec.load()
@@ -78,23 +85,57 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
     gan, optimizers = baseline.build(family, dataset_spec)
     measured_on = "generator" if spec.is_dense else spec.target
     initial_count = sum(weight.numel() for weight in prunable_weights(gan, measured_on).values())
+    pretraining = PhaseCost(
+        steps=spec.baseline.train.steps,
+        seconds=float(baseline.state.get("log", {}).get("seconds", float("nan"))),
+        flops=spec.baseline.train.steps * step_flops(gan, family, dataset, spec.baseline.train),
+    )
     rng = torch.Generator().manual_seed(spec.seed + FINETUNE_SEED_OFFSET)
 
     masks: dict[str, torch.Tensor] = {}
-    steps = spec.finetune.steps
+    pruning = PhaseCost()
     if spec.is_dense:
-        train(gan, family, dataset, spec.finetune, steps, optimizers, rng)
+        finetuning = PhaseCost(
+            steps=spec.finetune.steps,
+            flops=spec.finetune.steps * step_flops(gan, family, dataset, spec.finetune),
+        )
+        finetuning.seconds = train(
+            gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng
+        ).seconds
     else:
-        outcome = prune(spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng)
-        gan, masks, steps = outcome.gan, outcome.masks, outcome.steps
+        started = time.perf_counter()
+        with FlopCounter() as counter:
+            outcome = prune(spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng)
+        gan, masks = outcome.gan, outcome.masks
+        # The schedule's training is fine-tuning; scoring and analysis around it are pruning.
+        finetuning = PhaseCost(steps=outcome.steps, seconds=outcome.seconds, flops=outcome.flops)
+        pruning.steps = outcome.pruning_steps
+        pruning.seconds = time.perf_counter() - started - outcome.seconds
+        pruning.flops = counter.flops - outcome.flops
+        if not outcome.uses_pretraining:
+            pretraining = PhaseCost()
 
     row = {
         schema.SPARSITY_ACHIEVED: achieved_sparsity(prunable_weights(gan, measured_on), initial_count),
-        schema.TRAIN_STEPS: steps,
+        schema.TRAIN_STEPS: finetuning.steps,
         schema.FEATURES: feature_extractor(dataset_spec).fingerprint(),
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
+    row.update(RunCost(pretraining, pruning, finetuning).columns())
+    if grids is not None:
+        _store_picture(grids, spec, gan, dataset)
     return row
+
+
+def _store_picture(grids: SampleGrids, spec: RunSpec, gan: GAN, dataset) -> None:
+    """Store the run's sample picture; a failure is logged, because the result stays valid."""
+    try:
+        picture = sample_grid(gan, dataset, spec.seed)
+        if picture is not None:
+            grids.write(spec.key(), picture)
+    except Exception as error:  # a missing picture must not cost the run its result
+        logger.warning("could not store the sample picture of %s: %s: %s",
+                       spec.describe(), type(error).__name__, error)
 
 
 def prune(

@@ -13,6 +13,7 @@ from ganbench import schema
 from ganbench.baselines import BaselineCache
 from ganbench.execute import execute_run
 from ganbench.registry import Registry
+from ganbench.samples import SampleGrids, samples_dir
 from ganbench.store import ResultStore
 from ganbench.suite import RunSpec, Suite, expand
 
@@ -45,7 +46,8 @@ def run_suite(
     """Execute every run of ``suite`` whose key is not yet in ``results``.
 
     Each finished run is appended to ``results`` before the next starts, so an interrupted
-    sweep resumes where it stopped. ``threads`` sets ``torch.set_num_threads`` for the runs.
+    sweep resumes where it stopped. Each successful run stores a picture of its samples in
+    ``samples_dir(results.path)``. ``threads`` sets ``torch.set_num_threads`` for the runs.
     """
     runs = expand(suite, registry)
     recorded = results.recorded_keys()
@@ -57,9 +59,10 @@ def run_suite(
     )
     torch.set_num_threads(threads)
     started = time.perf_counter()
+    grids = SampleGrids(samples_dir(results.path))
 
     for index, run in enumerate(_baseline_order(pending), start=1):
-        row = execute_run(run, registry, cache)
+        row = execute_run(run, registry, cache, grids)
         results.append(row)
         _report(registry, row, suite.name)
         summary.done += 1

@@ -24,6 +24,17 @@ METRICS_VERSION = "metrics_version"
 FEATURES = "features"
 DURATION = "duration_s"
 
+# Training compute per phase (see ganbench.compute): optimizer steps, seconds, estimated FLOPs.
+PRETRAIN_STEPS = "pretrain_steps"
+PRETRAIN_SECONDS = "pretrain_s"
+PRETRAIN_FLOPS = "pretrain_flops"
+PRUNE_STEPS = "prune_steps"
+PRUNE_SECONDS = "prune_s"
+PRUNE_FLOPS = "prune_flops"
+FINETUNE_SECONDS = "finetune_s"
+FINETUNE_FLOPS = "finetune_flops"
+TRAIN_FLOPS = "train_flops"
+
 FID = "fid"
 MODES_COVERED = "modes_covered"
 MODES_TOTAL = "modes_total"
@@ -52,6 +63,19 @@ DENSE_TARGET = "none"
 
 IDENTITY_COLUMNS = [RUN_KEY, SUITE, STATUS, ERROR, DATASET, MODEL, METHOD, SPARSITY, TARGET, SEED]
 RUN_COLUMNS = [SPARSITY_ACHIEVED, FINETUNE_STEPS, BASELINE_KEY, METRICS_VERSION, FEATURES, DURATION]
+COMPUTE_COLUMNS = [
+    PRETRAIN_STEPS,
+    PRETRAIN_SECONDS,
+    PRETRAIN_FLOPS,
+    PRUNE_STEPS,
+    PRUNE_SECONDS,
+    PRUNE_FLOPS,
+    FINETUNE_SECONDS,
+    FINETUNE_FLOPS,
+    TRAIN_FLOPS,
+]
+"""Filled for successful runs; results recorded before these columns existed lack them."""
+
 METRIC_COLUMNS = [
     FID,
     MODES_COVERED,
@@ -77,5 +101,5 @@ suite's datasets have no classes) and are then shown as missing."""
 # Run columns added after the first results were committed: files without them stay readable.
 LATER_RUN_COLUMNS = [TRAIN_STEPS]
 
-ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + METRIC_COLUMNS
+ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + METRIC_COLUMNS + COMPUTE_COLUMNS
 """The order of the core columns in a new results file; plugin metric columns follow."""

@@ -99,10 +99,16 @@ def test_run_prints_leaderboard_and_writes_files(recorded, workdir, capsys):
 def test_leaderboard_regenerates_byte_identical(recorded, workdir, suite_path, capsys):
     assert main(["leaderboard", "--suite", str(suite_path)]) == 0
     printed = capsys.readouterr().out
-    first = {p.name: p.read_bytes() for p in (workdir / "leaderboard").iterdir()}
+    folder = workdir / "leaderboard"
+    first = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert main(["leaderboard", "--suite", str(suite_path)]) == 0
-    second = {p.name: p.read_bytes() for p in (workdir / "leaderboard").iterdir()}
+    second = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert first == second
+    assert set(first) == {
+        "tiny.md", "tiny.csv", "tiny-scores.csv", "tiny.tex", "tiny.html",
+        "tiny/fid-sparsity-ring8-dcgan.png", "tiny/fid-flops-ring8-dcgan.png",
+        "tiny/samples-ring8-dcgan.png",
+    }
     assert printed == first["tiny.md"].decode()
 
 

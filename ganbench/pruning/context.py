@@ -34,6 +34,9 @@ class PruningContext:
             sparsities are fractions of it, also after channels have been removed.
         channel_groups: the hidden layers' output channels and their coupled tensors (see
             ``ganbench.pruning.structure``); computed on first use.
+        trained_steps: optimizer steps a method trains for itself while scoring, outside the
+            schedule's budget, starting at 0. A method that trains adds its steps here, so
+            that the run's compute columns count them.
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class PruningContext:
         }
         self.initial_weight_count = sum(weight.numel() for weight in self.weights.values())
         self._channel_groups: list[ChannelGroup] | None = None
+        self.trained_steps = 0
 
     @property
     def channel_groups(self) -> list[ChannelGroup]:

@@ -26,11 +26,22 @@ from ganbench.training import make_optimizers
 
 @dataclass
 class PruningOutcome:
-    """The pruned and trained GAN, its final masks and the generator updates it trained."""
+    """The pruned and trained GAN, its final masks and what its training cost.
+
+    ``steps``, ``seconds`` and ``flops`` are the generator updates, wall time and estimated
+    FLOPs of the schedule's training. ``pruning_steps`` are the steps the method reported
+    training for itself outside the schedule (``PruningContext.trained_steps``).
+    ``uses_pretraining`` is False for methods that start from initialization instead of the
+    trained dense baseline.
+    """
 
     gan: GAN
     masks: dict[str, torch.Tensor]
     steps: int
+    seconds: float
+    flops: int
+    pruning_steps: int
+    uses_pretraining: bool
 
 
 def prune_and_train(
@@ -86,7 +97,11 @@ def prune_and_train(
         rewind = None if method.starts_from == "initialization" else _rewinder(gan, baseline)
         run_schedule(method.settings["schedule"], method.settings, pruner, tuner, sparsity,
                      budget, rewind)
-    return PruningOutcome(gan=gan, masks=pruner.masks(), steps=tuner.steps)
+    return PruningOutcome(
+        gan=gan, masks=pruner.masks(), steps=tuner.steps, seconds=tuner.seconds,
+        flops=tuner.flops, pruning_steps=int(context.trained_steps),
+        uses_pretraining=method.starts_from != "initialization",
+    )
 
 
 def reinitialize(gan: GAN, target: str, seed: int) -> None:

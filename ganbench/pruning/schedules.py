@@ -13,6 +13,7 @@ from typing import Callable
 
 import torch
 
+from ganbench.compute import FlopCounter
 from ganbench.data.base import Dataset
 from ganbench.models.family import GAN, GANFamily
 from ganbench.settings import TrainSettings
@@ -21,7 +22,12 @@ from ganbench.training import make_optimizers, train
 
 @dataclass
 class FineTuner:
-    """Trains a GAN in segments from one random stream and counts the generator updates."""
+    """Trains a GAN in segments from one random stream and counts what the training cost.
+
+    ``steps`` counts generator updates, ``seconds`` the wall time of training and ``flops``
+    its estimated FLOPs (``ganbench.compute`` convention), over all segments. Pruning events
+    that run inside a segment (the gradual schedule) are included in its time and FLOPs.
+    """
 
     gan: GAN
     family: GANFamily
@@ -30,11 +36,16 @@ class FineTuner:
     optimizers: tuple
     rng: torch.Generator
     steps: int = 0
+    seconds: float = 0.0
+    flops: int = 0
 
     def train(self, steps: int, on_step: Callable[[int], None] | None = None) -> None:
-        train(self.gan, self.family, self.dataset, self.settings, steps, self.optimizers,
-              self.rng, on_step)
+        with FlopCounter() as counter:
+            log = train(self.gan, self.family, self.dataset, self.settings, steps,
+                        self.optimizers, self.rng, on_step)
         self.steps += steps
+        self.seconds += log.seconds
+        self.flops += counter.flops
 
     def reset_optimizers(self) -> None:
         """Replace the optimizers by fresh ones with the same settings and no state."""

@@ -1,0 +1,107 @@
+"""The content of a leaderboard, computed once from the results and rendered by every format.
+
+A ``Board`` contains the ranked summary with its compute and budget columns, the summary scores,
+the overall ranking, the runs without a result, and one ``Section`` per (dataset, model)
+pair. Everything is computed from the result table and the stored sample pictures alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ganbench import schema
+from ganbench.leaderboard import latest_rows, summarize
+from ganbench.reports.scores import budget_view, method_scores, overall_ranking
+from ganbench.samples import SampleGrids
+
+_KEYS = [schema.DATASET, schema.MODEL, schema.METHOD, schema.SPARSITY, schema.TARGET]
+
+
+@dataclass
+class Section:
+    """The rows of one (dataset, model) pair.
+
+    ``summary`` rows carry ``picture_key``: the run key of the lowest seed's run, whose
+    sample picture (if stored) is in ``Board.pictures``.
+    """
+
+    dataset: str
+    model: str
+    summary: pd.DataFrame
+    scores: pd.DataFrame
+    problems: pd.DataFrame
+
+    @property
+    def title(self) -> str:
+        return f"{self.dataset} / {self.model}"
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe identifier, e.g. ``digits-dcgan``."""
+        return re.sub(r"[^a-z0-9]+", "-", f"{self.dataset}-{self.model}".lower()).strip("-")
+
+
+@dataclass
+class Board:
+    """Everything a leaderboard shows for one suite."""
+
+    suite: str
+    description: str
+    summary: pd.DataFrame
+    scores: pd.DataFrame
+    overall: pd.DataFrame
+    problems: pd.DataFrame
+    sections: list[Section] = field(default_factory=list)
+    pictures: dict[str, bytes] = field(default_factory=dict)
+
+
+def build_board(
+    results: pd.DataFrame, suite: str, description: str = "", grids: SampleGrids | None = None
+) -> Board:
+    """Return the leaderboard content of ``results``; ``grids`` supplies sample pictures."""
+    latest = latest_rows(results)
+    summary = budget_view(summarize(results))
+    summary["picture_key"] = _picture_keys(latest, summary)
+    scores = method_scores(summary)
+    overall = overall_ranking(scores, summary)
+    problems = latest[latest[schema.STATUS] != schema.STATUS_OK] if not latest.empty else latest
+
+    pairs = sorted(
+        set(zip(summary[schema.DATASET], summary[schema.MODEL]))
+        | set(zip(problems[schema.DATASET], problems[schema.MODEL]))
+    )
+    sections = []
+    for dataset, model in pairs:
+        sections.append(Section(
+            dataset, model,
+            summary=_pair(summary, dataset, model),
+            scores=_pair(scores, dataset, model),
+            problems=_pair(problems, dataset, model).sort_values(
+                [schema.SPARSITY, schema.METHOD, schema.TARGET, schema.SEED], kind="mergesort"),
+        ))
+
+    pictures = {}
+    if grids is not None:
+        for key in summary["picture_key"].dropna():
+            data = grids.read(key)
+            if data is not None:
+                pictures[key] = data
+    return Board(suite, description, summary, scores, overall, problems, sections, pictures)
+
+
+def _pair(frame: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[(frame[schema.DATASET] == dataset) & (frame[schema.MODEL] == model)]
+
+
+def _picture_keys(latest: pd.DataFrame, summary: pd.DataFrame) -> list:
+    """Return, per summary row, the run key of its successful run with the lowest seed."""
+    if summary.empty:
+        return []
+    ok = latest[latest[schema.STATUS] == schema.STATUS_OK].sort_values(schema.SEED, kind="mergesort")
+    first = ok.groupby(_KEYS, sort=False, dropna=False)[schema.RUN_KEY].first()
+    return [first.get(tuple(row), None) for row in summary[_KEYS].itertuples(index=False)]
