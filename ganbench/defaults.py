@@ -15,6 +15,7 @@ ARCHITECTURE = {
     # Convolutional backbones: 16 channels at the image resolution, doubling per stage;
     # depth follows from the image size, so it is 0 here.
     "image": ArchSettings(z_dim=32, width=16, depth=0, embed_dim=8),
+    "mnist": ArchSettings(z_dim=64, width=16, depth=0, embed_dim=16),
 }
 
 _ADVERSARIAL_MIXTURE = TrainSettings(
@@ -22,6 +23,9 @@ _ADVERSARIAL_MIXTURE = TrainSettings(
 )
 _ADVERSARIAL_IMAGE = TrainSettings(
     steps=3000, batch_size=64, lr_generator=5e-4, lr_discriminator=5e-4, beta1=0.5, beta2=0.999
+)
+_ADVERSARIAL_MNIST = TrainSettings(
+    steps=2000, batch_size=64, lr_generator=2e-4, lr_discriminator=2e-4, beta1=0.5, beta2=0.999
 )
 
 TRAINING = {
@@ -41,13 +45,28 @@ TRAINING = {
     ),
 }
 
+TRAINING.update({
+    ("mnist", "dcgan"): _ADVERSARIAL_MNIST,
+    ("mnist", "cgan"): _ADVERSARIAL_MNIST,
+    ("mnist", "wgan-gp"): TrainSettings(
+        steps=1000, batch_size=64, lr_generator=2e-4, lr_discriminator=2e-4, beta1=0.5,
+        beta2=0.9, critic_steps=5, gradient_penalty=10.0,
+    ),
+})
+
 # Settings for model families that plugins add, per dataset kind.
-FALLBACK_TRAINING = {"mixture": _ADVERSARIAL_MIXTURE, "image": _ADVERSARIAL_IMAGE}
+FALLBACK_TRAINING = {
+    "mixture": _ADVERSARIAL_MIXTURE, "image": _ADVERSARIAL_IMAGE, "mnist": _ADVERSARIAL_MNIST,
+}
 
 # The fine-tuning budget: generator updates every method gets after pruning.
-FINETUNE_STEPS = {"mixture": 300, "image": 200}
+FINETUNE_STEPS = {"mixture": 300, "image": 200, "mnist": 200}
 
-EVAL = EvalSettings(samples=2500)
+EVAL = {
+    "mixture": EvalSettings(samples=2500),
+    "image": EvalSettings(samples=2500),
+    "mnist": EvalSettings(samples=10_000),
+}
 
 
 def architecture(kind: str) -> ArchSettings:
@@ -60,6 +79,10 @@ def training(kind: str, model: str) -> TrainSettings:
 
 def finetune_steps(kind: str) -> int:
     return FINETUNE_STEPS[_checked(kind)]
+
+
+def evaluation(kind: str) -> EvalSettings:
+    return EVAL[_checked(kind)]
 
 
 def _checked(kind: str) -> str:

@@ -14,8 +14,10 @@ import torch
 
 from ganbench import METRICS_VERSION, schema
 from ganbench.baselines import BaselineCache
+from ganbench.device import DEFAULT_DEVICE, move_to_device
 from ganbench.errors import MethodDeclined, PluginError
 from ganbench.metrics.evaluate import evaluate, feature_extractor
+from ganbench.metrics.protocol import metric_protocol
 from ganbench.models.family import GAN
 from ganbench.pruning.context import PruningContext
 from ganbench.pruning.enforce import MaskEnforcer
@@ -52,12 +54,15 @@ def identity_row(spec: RunSpec) -> dict:
     }
 
 
-def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
-    """Run ``spec`` and return its result row; never raises for a failed run."""
+def execute_run(
+    spec: RunSpec, registry: Registry, cache: BaselineCache, device: str = DEFAULT_DEVICE
+) -> dict:
+    """Run ``spec`` on ``device`` and return its result row; never raises for a failed run."""
     started = time.perf_counter()
     row = identity_row(spec)
+    row[schema.DEVICE] = device
     try:
-        row.update(_run(spec, registry, cache))
+        row.update(_run(spec, registry, cache, device))
         row[schema.STATUS] = schema.STATUS_OK
     except MethodDeclined as reason:
         row[schema.STATUS] = schema.STATUS_DECLINED
@@ -73,17 +78,20 @@ def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict
     return row
 
 
-def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
+def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, device: str) -> dict:
     family = registry.model(spec.model)
     dataset_spec = registry.dataset(spec.dataset)
     dataset = dataset_spec.load()
-    baseline = cache.get(spec.baseline, family, dataset_spec)
+    baseline = cache.get(spec.baseline, family, dataset_spec, device)
     torch.manual_seed(spec.seed)
     gan, optimizers = baseline.build(family, dataset_spec)
 
+    # Methods prune on the CPU; the network, optimizer state and masks then move together.
     masks: dict[str, torch.Tensor] = {}
     if not spec.is_dense:
         masks = prune(spec, registry, gan, family, dataset)
+    move_to_device(gan, optimizers, device)
+    if masks:
         enforcer = MaskEnforcer(prunable_weights(gan, spec.target), masks)
         for optimizer in optimizers:
             enforcer.attach(optimizer)
@@ -92,9 +100,11 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
     train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
 
     measured_on = "generator" if spec.is_dense else spec.target
+    extractor = feature_extractor(dataset_spec).to(device)
     row = {
         schema.SPARSITY_ACHIEVED: sparsity(prunable_weights(gan, measured_on)),
-        schema.FEATURES: feature_extractor(dataset_spec).fingerprint(),
+        schema.FEATURES: extractor.fingerprint(),
+        schema.METRIC_PROTOCOL: metric_protocol(extractor, spec.eval, dataset),
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
     return row

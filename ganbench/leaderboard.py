@@ -3,7 +3,9 @@
 For every (dataset, model) pair, the successful runs are grouped by (method, sparsity,
 target) with seeds aggregated, and ranked by mean FID within each sparsity (rank 1 is the
 lowest FID; equal FIDs share a rank). The dense reference row heads each table. Runs that
-failed or were declined are listed under the table with their reasons.
+failed or were declined are listed under the table with their reasons. A table whose rows
+were computed under different metric protocols (``ganbench.metrics.protocol``) is not ranked,
+and the Markdown says why.
 
 Nothing here reads the clock or the environment, so the same results always give the same
 bytes.
@@ -18,6 +20,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from ganbench import schema
+from ganbench.metrics.protocol import protocol_conflicts
 
 SUMMARY_COLUMNS = [
     schema.DATASET, schema.MODEL, schema.SPARSITY, "rank", schema.METHOD, schema.TARGET,
@@ -70,6 +73,9 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         .rank(method="min")
         .astype("Int64")
     )
+    for dataset, model in protocol_conflicts(frame):
+        unranked = (summary[schema.DATASET] == dataset) & (summary[schema.MODEL] == model)
+        summary.loc[unranked, "rank"] = pd.NA
     summary = summary.sort_values(
         [schema.DATASET, schema.MODEL, schema.SPARSITY, "rank", schema.METHOD, schema.TARGET],
         kind="mergesort",
@@ -98,8 +104,14 @@ def render_markdown(results: pd.DataFrame, suite: str, description: str = "") ->
         set(zip(summary[schema.DATASET], summary[schema.MODEL]))
         | set(zip(problems[schema.DATASET], problems[schema.MODEL]))
     )
+    ok_rows = latest_rows(results)
+    if not ok_rows.empty:
+        ok_rows = ok_rows[ok_rows[schema.STATUS] == schema.STATUS_OK]
+    conflicts = protocol_conflicts(ok_rows)
     for dataset, model in pairs:
         lines += [f"## {dataset} / {model}", ""]
+        if (dataset, model) in conflicts:
+            lines += [_conflict_note(conflicts[(dataset, model)]), ""]
         section = summary[(summary[schema.DATASET] == dataset) & (summary[schema.MODEL] == model)]
         if not section.empty:
             lines += [_section_table(section), ""]
@@ -134,6 +146,16 @@ def _section_table(section: pd.DataFrame) -> str:
             row += [_integer(record[schema.D_PARAMS_NONZERO]), _integer(record[schema.D_FLOPS_EFFECTIVE])]
         rows.append(row)
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def _conflict_note(protocols: list[str]) -> str:
+    listed = "; ".join(f"`{protocol}`" for protocol in protocols)
+    return (
+        f"Not ranked: these rows were computed under {len(protocols)} different metric "
+        f"protocols ({listed}), so their values are not comparable. Rerun the suite into an "
+        "empty results folder (ganbench run --results-dir DIR) so that every row shares one "
+        "protocol."
+    )
 
 
 def _problem_table(rows: pd.DataFrame) -> str:

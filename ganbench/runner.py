@@ -11,7 +11,9 @@ import torch
 
 from ganbench import schema
 from ganbench.baselines import BaselineCache
+from ganbench.device import DEFAULT_DEVICE
 from ganbench.execute import execute_run
+from ganbench.preflight import preflight
 from ganbench.registry import Registry
 from ganbench.store import ResultStore
 from ganbench.suite import RunSpec, Suite, expand
@@ -41,11 +43,16 @@ def run_suite(
     results: ResultStore,
     cache: BaselineCache,
     threads: int = 1,
+    device: str = DEFAULT_DEVICE,
+    self_test: bool = True,
 ) -> SweepSummary:
-    """Execute every run of ``suite`` whose key is not yet in ``results``.
+    """Execute every run of ``suite`` whose key is not yet in ``results``, on ``device``.
 
     Each finished run is appended to ``results`` before the next starts, so an interrupted
     sweep resumes where it stopped. ``threads`` sets ``torch.set_num_threads`` for the runs.
+    Before the first run, ``preflight`` loads the datasets and runs the metric self-test
+    (unless ``self_test`` is false); its ``UsageError`` or ``SelfTestFailed`` propagates and
+    nothing is recorded.
     """
     runs = expand(suite, registry)
     recorded = results.recorded_keys()
@@ -56,10 +63,12 @@ def run_suite(
         suite.name, len(runs), summary.skipped, results.path, len(pending),
     )
     torch.set_num_threads(threads)
+    if pending:
+        preflight({run.dataset for run in pending}, registry, self_test)
     started = time.perf_counter()
 
     for index, run in enumerate(_baseline_order(pending), start=1):
-        row = execute_run(run, registry, cache)
+        row = execute_run(run, registry, cache, device)
         results.append(row)
         _report(registry, row, suite.name)
         summary.done += 1

@@ -19,9 +19,17 @@ FINETUNE_STEPS = "finetune_steps"
 BASELINE_KEY = "baseline_key"
 METRICS_VERSION = "metrics_version"
 FEATURES = "features"
+METRIC_PROTOCOL = "metric_protocol"
+DEVICE = "device"
 DURATION = "duration_s"
 
 FID = "fid"
+KID = "kid"
+KID_STD = "kid_std"
+PRECISION = "precision"
+RECALL = "recall"
+DENSITY = "density"
+COVERAGE = "coverage"
 MODES_COVERED = "modes_covered"
 MODES_TOTAL = "modes_total"
 HIGH_QUALITY_SHARE = "high_quality_share"
@@ -46,8 +54,16 @@ DENSE_TARGET = "none"
 
 IDENTITY_COLUMNS = [RUN_KEY, SUITE, STATUS, ERROR, DATASET, MODEL, METHOD, SPARSITY, TARGET, SEED]
 RUN_COLUMNS = [SPARSITY_ACHIEVED, FINETUNE_STEPS, BASELINE_KEY, METRICS_VERSION, FEATURES, DURATION]
+# Recorded by every run of this version, but absent from files written before they existed.
+PROVENANCE_COLUMNS = [METRIC_PROTOCOL, DEVICE]
 METRIC_COLUMNS = [
     FID,
+    KID,
+    KID_STD,
+    PRECISION,
+    RECALL,
+    DENSITY,
+    COVERAGE,
     MODES_COVERED,
     MODES_TOTAL,
     HIGH_QUALITY_SHARE,
@@ -66,5 +82,5 @@ REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
 """Columns every results file must have; metric columns may be absent (for example when a
 suite's datasets have no classes) and are then shown as missing."""
 
-ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + METRIC_COLUMNS
+ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + PROVENANCE_COLUMNS + METRIC_COLUMNS
 """The order of the core columns in a new results file; plugin metric columns follow."""

@@ -29,7 +29,7 @@ def recorded(workdir, suite_path):
     [
         (["--methods", "nope"], "unknown method 'nope'; valid methods are: gradient, magnitude, random, taylor"),
         (["--models", "stylegan"], "unknown model 'stylegan'; valid models are: cgan, dcgan, wgan-gp"),
-        (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, grid25, ring8"),
+        (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, fashion-mnist, grid25, mnist, mnist-5k, ring8, stacked-mnist, stacked-mnist-5k"),
         (["--sparsities", "1.0"], "sparsity 1.0 is outside [0, 1)"),
         (["--sparsities", "-0.1"], "sparsity -0.1 is outside [0, 1)"),
         (["--target", "critic"], "unknown target 'critic'; valid targets are: generator, discriminator, both"),

@@ -1,11 +1,19 @@
 """The built-in metrics, registered through the same hook as any plugin."""
 
 from ganbench.hookspecs import hookimpl
-from ganbench.metrics.builtin import FID, Complexity, ModeCoverage
+from ganbench.metrics.builtin import (
+    FID,
+    Complexity,
+    KernelInceptionDistance,
+    ModeCoverage,
+    PrecisionRecall,
+)
 
 
 @hookimpl
 def ganbench_register_metrics(register):
     register(FID())
+    register(KernelInceptionDistance())
+    register(PrecisionRecall())
     register(ModeCoverage())
     register(Complexity())
