@@ -100,7 +100,7 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, device: str) -
     train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
 
     measured_on = "generator" if spec.is_dense else spec.target
-    extractor = feature_extractor(dataset_spec).to(device)
+    extractor = feature_extractor(dataset_spec, spec.eval).to(device)
     row = {
         schema.SPARSITY_ACHIEVED: sparsity(prunable_weights(gan, measured_on)),
         schema.FEATURES: extractor.fingerprint(),

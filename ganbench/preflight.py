@@ -13,21 +13,22 @@ import logging
 from ganbench.metrics.evaluate import feature_extractor
 from ganbench.metrics.selftest import run_self_test
 from ganbench.registry import Registry
+from ganbench.suite import RunSpec
 
 logger = logging.getLogger(__name__)
 
 
-def preflight(datasets: set[str], registry: Registry, self_test: bool = True) -> None:
-    """Load ``datasets`` and, when ``self_test`` is true, run the metric self-test.
+def preflight(runs: list[RunSpec], registry: Registry, self_test: bool = True) -> None:
+    """Load the datasets of ``runs`` and, when ``self_test`` is true, run the metric self-test.
 
-    Raises ``UsageError`` when a dataset's files are missing and ``SelfTestFailed`` when a
-    metric differs from its committed value.
+    Raises ``UsageError`` when a dataset's files or requested Inception weights are missing,
+    and ``SelfTestFailed`` when a metric differs from its committed value.
     """
     extractors = {}
-    for name in sorted(datasets):
+    for name, settings in sorted({(run.dataset, run.eval) for run in runs}, key=str):
         spec = registry.dataset(name)
         spec.load()
-        extractor = feature_extractor(spec)
+        extractor = feature_extractor(spec, settings)
         extractors[extractor.fingerprint()] = (extractor, spec.sample_shape)
     if self_test:
         run_self_test(extractors)

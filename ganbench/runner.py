@@ -64,7 +64,7 @@ def run_suite(
     )
     torch.set_num_threads(threads)
     if pending:
-        preflight({run.dataset for run in pending}, registry, self_test)
+        preflight(pending, registry, self_test)
     started = time.perf_counter()
 
     for index, run in enumerate(_baseline_order(pending), start=1):

@@ -283,7 +283,13 @@ def resolve_eval(suite: Suite, spec: DatasetSpec) -> EvalSettings:
     evaluation = defaults.evaluation(spec.kind)
     if spec.eval_samples is not None:
         evaluation = dataclasses.replace(evaluation, samples=spec.eval_samples)
-    return replace_checked(evaluation, suite.eval, f"[eval] of suite {suite.name!r}")
+    evaluation = replace_checked(evaluation, suite.eval, f"[eval] of suite {suite.name!r}")
+    if evaluation.features not in ("dataset", "inception"):
+        raise UsageError(
+            f"[eval] features of suite {suite.name!r} must be \"dataset\" or \"inception\", "
+            f"got {evaluation.features!r}"
+        )
+    return evaluation
 
 
 def resolve_finetune(

@@ -18,7 +18,7 @@ from ganbench.metrics.prdc import features_to_prdc
 
 
 def correlated_features(rng, count, dim, shift=0.0, scale=1.0):
-    mixing = rng.normal(size=(dim, dim)) / np.sqrt(dim)
+    mixing = np.eye(dim) + 0.5 * rng.normal(size=(dim, dim)) / np.sqrt(dim)
     return scale * rng.normal(size=(count, dim)) @ mixing + shift
 
 

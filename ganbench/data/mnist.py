@@ -94,13 +94,9 @@ def load_mnist_5k() -> Dataset:
 
 
 def missing_files(folder: str) -> list[Path]:
-    """Return the IDX files of ``<data dir>/<folder>/raw`` that are absent (plain or .gz)."""
+    """Return the uncompressed IDX files of ``<data dir>/<folder>/raw`` that are absent."""
     raw = data_dir() / folder / "raw"
-    return [
-        raw / name
-        for name in IDX_FILES
-        if not (raw / name).exists() and not (raw / f"{name}.gz").exists()
-    ]
+    return [raw / name for name in IDX_FILES if not (raw / name).exists()]
 
 
 def torchvision_splits(name: str, folder: str, dataset_class) -> tuple[torch.Tensor, ...]:
@@ -115,7 +111,8 @@ def torchvision_splits(name: str, folder: str, dataset_class) -> tuple[torch.Ten
             f"dataset {name!r} is not in the data directory {data_dir()}: missing "
             f"{', '.join(str(path) for path in missing)}. Download it with "
             f"'ganbench run --datasets {name} --download' (optionally with --data-dir DIR, or set "
-            f"{DATA_DIR_VARIABLE}), or copy the four IDX files of {folder} (plain or .gz) into "
+            f"{DATA_DIR_VARIABLE}), or copy the four uncompressed IDX files of {folder} (gunzip the "
+            f".gz files) into "
             f"{data_dir() / folder / 'raw'}"
         )
     root = str(data_dir())
