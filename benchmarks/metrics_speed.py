@@ -13,7 +13,7 @@ Three measurements, each printed as a table:
 Each figure is the median of ``--repeats`` timed repeats after one warm-up. pytorch-fid and
 torch-fidelity are test-only dependencies: pip install -e '.[test]'.
 
-Usage: python benchmarks/metrics_speed.py [--repeats 5] [--threads 1]
+Usage: python benchmarks/metrics_speed.py [--repeats 5] [--threads 1] [--parts fid features evaluation]
 """
 
 from __future__ import annotations
@@ -133,16 +133,20 @@ def time_each_metric(registry, gan, spec, dataset, settings) -> dict[str, float]
     return timings
 
 
+PARTS = {"fid": frechet_distance, "features": feature_extraction, "evaluation": full_evaluation}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per figure")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (a sweep uses 1)")
+    parser.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS),
+                        help="measurements to run (default all)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s), numpy {np.__version__}")
-    frechet_distance(args.repeats)
-    feature_extraction(args.repeats)
-    full_evaluation(args.repeats)
+    for part in args.parts:
+        PARTS[part](args.repeats)
 
 
 if __name__ == "__main__":

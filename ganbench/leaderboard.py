@@ -24,13 +24,15 @@ from ganbench.metrics.protocol import protocol_conflicts
 
 SUMMARY_COLUMNS = [
     schema.DATASET, schema.MODEL, schema.SPARSITY, "rank", schema.METHOD, schema.TARGET,
-    "n", "fid_mean", "fid_std", schema.MODES_COVERED, schema.MODES_TOTAL,
+    "n", "fid_mean", "fid_std", schema.KID, schema.PRECISION, schema.RECALL, schema.DENSITY,
+    schema.COVERAGE, schema.MODES_COVERED, schema.MODES_TOTAL,
     schema.HIGH_QUALITY_SHARE, schema.MODE_KL, schema.SPARSITY_ACHIEVED,
     schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS, schema.G_FLOPS_EFFECTIVE,
     schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS, schema.D_FLOPS_EFFECTIVE,
 ]
 
 _MEAN_COLUMNS = [
+    schema.KID, schema.PRECISION, schema.RECALL, schema.DENSITY, schema.COVERAGE,
     schema.MODES_COVERED, schema.MODES_TOTAL, schema.HIGH_QUALITY_SHARE, schema.MODE_KL,
     schema.SPARSITY_ACHIEVED, schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS,
     schema.G_FLOPS_EFFECTIVE, schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS,

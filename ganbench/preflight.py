@@ -1,9 +1,9 @@
 """Checks that run before a sweep records anything: data present, metrics unchanged.
 
-``preflight`` loads every dataset that pending runs need, so missing MNIST files stop the
-sweep with a ``UsageError`` that says where to put them instead of failing every run, and it
-runs the metric self-test (``ganbench.metrics.selftest``) on the feature networks those
-datasets use.
+``preflight`` loads every dataset that pending runs need, so that missing MNIST files stop
+the sweep with a ``UsageError`` naming the folder to put them in, instead of failing every
+run. It then runs the metric self-test (``ganbench.metrics.selftest``) on the feature
+networks that those runs use.
 """
 
 from __future__ import annotations

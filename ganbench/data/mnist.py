@@ -9,8 +9,8 @@
   ``mnist``.
 
 Pixel values 0..255 are scaled to [-1, 1]. The torchvision datasets are read from the data
-directory (``ganbench.data.location``) and are downloaded only by ``ganbench run --download``;
-when they are missing, loading raises ``UsageError`` saying where to put the files.
+directory (``ganbench.data.location``) and are downloaded only by ``ganbench run --download``.
+When their files are missing, loading raises ``UsageError`` naming the folder and the files.
 """
 
 from __future__ import annotations

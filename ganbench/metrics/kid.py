@@ -50,23 +50,34 @@ def polynomial_kernel(
     return (x @ y.T).mul_(gamma).add_(coef0).pow_(degree)
 
 
+def within_set_mean(x: torch.Tensor, degree: int, gamma: float, coef0: float) -> float:
+    """Return Σ_{i≠j} k(xᵢ, xⱼ) / (m(m−1)) for an (m, D) set."""
+    m = len(x)
+    kernel = polynomial_kernel(x, x, degree, gamma, coef0)
+    return float((kernel.sum() - kernel.diagonal().sum()) / (m * (m - 1)))
+
+
 def unbiased_mmd2(
     real: torch.Tensor,
     generated: torch.Tensor,
     degree: int = DEFAULT_DEGREE,
     gamma: float | None = None,
     coef0: float = DEFAULT_COEF0,
+    real_term: float | None = None,
 ) -> float:
-    """Return the unbiased MMD² estimate between two equally sized (m, D) sets, m ≥ 2."""
+    """Return the unbiased MMD² estimate between two equally sized (m, D) sets, m ≥ 2.
+
+    ``real_term`` may pass ``within_set_mean(real, ...)`` computed earlier.
+    """
     m = len(real)
     if len(generated) != m or m < 2:
         raise ValueError(f"unbiased MMD² needs two sets of equal size m >= 2, got {m} and {len(generated)}")
     gamma = 1.0 / real.shape[1] if gamma is None else gamma
-    k_rr = polynomial_kernel(real, real, degree, gamma, coef0)
-    k_gg = polynomial_kernel(generated, generated, degree, gamma, coef0)
-    k_rg = polynomial_kernel(real, generated, degree, gamma, coef0)
-    off_diagonal = (k_rr.sum() - k_rr.diagonal().sum() + k_gg.sum() - k_gg.diagonal().sum()) / (m * (m - 1))
-    return float(off_diagonal - 2.0 * k_rg.sum() / (m * m))
+    if real_term is None:
+        real_term = within_set_mean(real, degree, gamma, coef0)
+    generated_term = within_set_mean(generated, degree, gamma, coef0)
+    cross = polynomial_kernel(real, generated, degree, gamma, coef0).sum() / (m * m)
+    return float(real_term + generated_term - 2.0 * cross)
 
 
 def features_to_kid(
@@ -94,15 +105,45 @@ def features_to_kid(
         raise ValueError(f"KID needs at least one subset, got subsets={subsets}")
     size = clamp_subset_size(subset_size, len(real_t), len(generated_t))
 
+    gamma = 1.0 / real_t.shape[1] if gamma is None else gamma
     rng = np.random.default_rng(seed)
+    draws = [
+        (rng.choice(len(real_t), size, replace=False), rng.choice(len(generated_t), size, replace=False))
+        for _ in range(subsets)
+    ]
+    key = (len(generated_t), size, subsets, seed, degree, gamma, coef0)
+    real_terms = _cached_real_terms(real, key)
+    if real_terms is None:
+        real_terms = [
+            within_set_mean(real_t[torch.from_numpy(index)], degree, gamma, coef0) for index, _ in draws
+        ]
+        _remember_real_terms(real, key, real_terms)
+
     values = np.empty(subsets)
-    for index in range(subsets):
-        real_index = torch.from_numpy(rng.choice(len(real_t), size, replace=False))
-        generated_index = torch.from_numpy(rng.choice(len(generated_t), size, replace=False))
-        values[index] = unbiased_mmd2(
-            real_t[real_index], generated_t[generated_index], degree, gamma, coef0
+    for number, (real_index, generated_index) in enumerate(draws):
+        values[number] = unbiased_mmd2(
+            real_t[torch.from_numpy(real_index)], generated_t[torch.from_numpy(generated_index)],
+            degree, gamma, coef0, real_terms[number],
         )
     return KID(mean=float(values.mean()), std=float(values.std()), subsets=subsets, subset_size=size)
+
+
+# The real-set kernel means of the last read-only real array: every run of a sweep compares
+# with the same reference features and draws the same real subsets, so they are reused.
+_REAL_TERMS: dict[str, tuple[np.ndarray, tuple, list[float]]] = {}
+
+
+def _cached_real_terms(real: np.ndarray, key: tuple) -> list[float] | None:
+    cached = _REAL_TERMS.get("last")
+    if cached is not None and cached[0] is real and cached[1] == key:
+        return cached[2]
+    return None
+
+
+def _remember_real_terms(real: np.ndarray, key: tuple, terms: list[float]) -> None:
+    # Only arrays that cannot change are cached, such as the evaluation's reference features.
+    if isinstance(real, np.ndarray) and not real.flags.writeable:
+        _REAL_TERMS["last"] = (real, key, terms)
 
 
 def clamp_subset_size(subset_size: int, real_count: int, generated_count: int) -> int:

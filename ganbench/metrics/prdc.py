@@ -37,9 +37,13 @@ class PRDC:
 
 
 def pairwise_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Return the (len(a), len(b)) Euclidean distance matrix in float64."""
-    squared = (a * a).sum(1)[:, None] - 2.0 * (a @ b.T) + (b * b).sum(1)[None, :]
-    return squared.clamp_(min=0.0).sqrt_()
+    """Return the (len(a), len(b)) Euclidean distance matrix in float64.
+
+    Uses ‖a‖² − 2 aᵀb + ‖b‖², as scikit-learn's ``euclidean_distances`` does, in place.
+    """
+    distances = a @ b.T
+    distances.mul_(-2.0).add_((a * a).sum(1)[:, None]).add_((b * b).sum(1)[None, :])
+    return distances.clamp_(min=0.0).sqrt_()
 
 
 def nearest_neighbour_radii(features: torch.Tensor, k: int) -> torch.Tensor:
@@ -51,15 +55,19 @@ def nearest_neighbour_radii(features: torch.Tensor, k: int) -> torch.Tensor:
     radii = torch.empty(len(features), dtype=torch.float64)
     for start in range(0, len(features), BLOCK):
         block = pairwise_distances(features[start : start + BLOCK], features)
-        radii[start : start + BLOCK] = block.kthvalue(k + 1, dim=1).values
+        nearest = block.topk(k + 1, dim=1, largest=False, sorted=True).values
+        radii[start : start + BLOCK] = nearest[:, k]
     return radii
 
 
-def features_to_prdc(real: np.ndarray, generated: np.ndarray, k: int = DEFAULT_K) -> PRDC:
+def features_to_prdc(
+    real: np.ndarray, generated: np.ndarray, k: int = DEFAULT_K, real_radii: torch.Tensor | None = None
+) -> PRDC:
     """Return precision, recall, density and coverage of ``generated`` against ``real``.
 
     Both are (N, D) and (M, D) feature arrays with more than k rows each. Raises ValueError
-    otherwise, or when they contain NaN or infinity.
+    otherwise, or when they contain NaN or infinity. ``real_radii`` may pass the result of
+    ``nearest_neighbour_radii(real, k)`` computed earlier for the same real features.
     """
     real_t = _checked(real, "real", k)
     generated_t = _checked(generated, "generated", k)
@@ -67,7 +75,10 @@ def features_to_prdc(real: np.ndarray, generated: np.ndarray, k: int = DEFAULT_K
         raise ValueError(
             f"real and generated features differ in dimension: {real_t.shape[1]} and {generated_t.shape[1]}"
         )
-    real_radii = nearest_neighbour_radii(real_t, k)
+    if real_radii is None:
+        real_radii = nearest_neighbour_radii(real_t, k)
+    elif real_radii.shape != (len(real_t),):
+        raise ValueError(f"real_radii must have shape ({len(real_t)},), got {tuple(real_radii.shape)}")
     generated_radii = nearest_neighbour_radii(generated_t, k)
 
     in_real_manifold = torch.zeros(len(generated_t), dtype=torch.bool)
