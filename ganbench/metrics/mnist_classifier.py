@@ -97,7 +97,7 @@ class ChannelwiseFeatures(FeatureExtractor):
 @functools.lru_cache(maxsize=1)
 def load_mnist_classifier() -> ClassifierFeatures:
     """Return the shipped MNIST LeNet as a feature extractor (loaded once)."""
-    return load_classifier(NAME, MnistLeNet(), batch_size=512)
+    return load_classifier(NAME, MnistLeNet(), batch_size=256)
 
 
 @functools.lru_cache(maxsize=1)
