@@ -57,3 +57,37 @@ def test_stacked_modes_match_labels(registry):
     accuracy = float((torch.from_numpy(predicted) == data.heldout_labels[:2000]).double().mean())
     # Three digits right at about 98 % each: about 0.94; 0.9 leaves room for sampling noise.
     assert accuracy > 0.9
+
+
+def test_cached_metrics_match_direct_computation(registry):
+    """KID and PRDC reuse reference terms across runs; the values equal a fresh computation."""
+    from ganbench.defaults import architecture
+    from ganbench.metrics.base import reference_features
+    from ganbench.metrics.builtin import KID_SEED, KID_SUBSETS, prdc_inputs
+    from ganbench.metrics.evaluate import EVAL_SEED_OFFSET, evaluate
+    from ganbench.metrics.kid import features_to_kid
+    from ganbench.metrics.prdc import features_to_prdc
+    from ganbench.settings import EvalSettings
+
+    spec = registry.dataset("mnist-5k")
+    data = spec.load()
+    torch.manual_seed(0)
+    gan = registry.model("dcgan").build(spec, architecture("mnist"))
+    metrics = {name: registry.metrics()[name] for name in ("kid", "prdc")}
+    settings = EvalSettings(samples=1500)
+    first = evaluate(gan, spec, data, metrics, settings, seed=3)
+    second = evaluate(gan, spec, data, metrics, settings, seed=3)
+    assert first == second
+
+    rng = torch.Generator().manual_seed(3 + EVAL_SEED_OFFSET)
+    samples, _ = gan.generate(1500, rng, data.class_frequencies())
+    generated = load_mnist_classifier().features(samples)
+    reference = np.array(reference_features(data, load_mnist_classifier()))  # a writable copy
+    kid = features_to_kid(reference, generated, KID_SUBSETS, 1000, seed=KID_SEED)
+    assert first["kid"] == kid.mean
+    assert first["kid_std"] == kid.std
+    prdc = features_to_prdc(*prdc_inputs(reference, generated))
+    assert first["precision"] == prdc.precision
+    assert first["recall"] == prdc.recall
+    assert first["density"] == prdc.density
+    assert first["coverage"] == prdc.coverage

@@ -158,3 +158,28 @@ def test_mnist_classifier_record_accuracy(registry):
     assert accuracy >= 0.97
     assert record["train_samples"] == 4000
     assert record["heldout_samples"] == 1000
+
+
+def test_mnist_suite_expansion(registry):
+    from ganbench.suite import expand, load_suite
+
+    suite = load_suite("mnist")
+    assert suite.sparsities == (0.0, 0.5, 0.7, 0.9, 0.95)
+    assert suite.seeds == (0, 1, 2)
+    runs = expand(suite.restricted(seeds=(0,)), registry)
+    methods = len(suite.methods)
+    assert len(runs) == 3 * (1 + methods * 4)
+    assert {run.eval.samples for run in runs} == {10_000}
+    assert {run.finetune.steps for run in runs} == {100}
+    steps = {run.model: run.baseline.train.steps for run in runs}
+    assert steps == {"dcgan": 2000, "cgan": 2000, "wgan-gp": 500}
+
+
+def test_stacked_eval_samples_default(registry, tmp_path):
+    from ganbench.suite import expand, load_suite
+    from conftest import write_suite
+
+    path = write_suite(tmp_path, datasets=["stacked-mnist-5k"], sparsities=[0.0])
+    path.write_text(path.read_text().replace("samples = 400\n", ""))
+    runs = expand(load_suite(str(path)), registry)
+    assert {run.eval.samples for run in runs} == {26_000}
