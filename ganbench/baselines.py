@@ -114,7 +114,7 @@ class BaselineCache:
     ) -> Baseline:
         """Return the cached baseline for ``config``, training it on ``device`` if needed.
 
-        The checkpoint holds CPU tensors whatever the training device, and its key does not
+        The checkpoint contains CPU tensors whatever the training device, and its key does not
         depend on the device (see ``ganbench.device``).
 
         A per-key lock file serialises training, so concurrent processes that need the same

@@ -5,7 +5,7 @@ exists. Pruning methods always see the network on the CPU: the network, its opti
 and its masks move to the device after pruning. Random numbers are drawn on the CPU and moved,
 so the latent vectors and batches of a seed are the same on every device. Results on
 different devices are not bit-identical (GPU kernels sum in another order), so the device is
-not part of a run's key; every row records it in the ``device`` column.
+not part of a run's key. Every row records it in the ``device`` column.
 """
 
 from __future__ import annotations

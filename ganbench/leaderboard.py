@@ -5,7 +5,7 @@ target) with seeds aggregated, and ranked by mean FID within each sparsity (rank
 lowest FID; equal FIDs share a rank). The dense reference row heads each table. Runs that
 failed or were declined are listed under the table with their reasons. A table whose rows
 were computed under different metric protocols (``ganbench.metrics.protocol``) is not ranked,
-and the Markdown says why.
+and the Markdown gives the reason.
 
 Nothing here reads the clock or the environment, so the same results always give the same
 bytes.

@@ -38,7 +38,8 @@ def test_row_records_protocol(workdir):
     assert "generated=400" in protocol
     assert "reference=train:20000" in protocol
     assert "dtype=float64" in protocol
-    assert "torch=" in protocol and "scipy=" in protocol
+    assert "torch=" in protocol
+    assert "scipy=" in protocol
     assert frame[schema.DEVICE].iloc[0] == "cpu"
     for column in (schema.KID, schema.PRECISION, schema.RECALL, schema.DENSITY, schema.COVERAGE):
         assert column in frame.columns
@@ -55,7 +56,8 @@ def test_leaderboard_refuses_mixed_protocols():
     assert summary["rank"].isna().all()
     markdown = render_markdown(frame, "s")
     assert "Not ranked: these rows were computed under 2 different metric protocols" in markdown
-    assert "`p1`" in markdown and "`p2`" in markdown
+    assert "`p1`" in markdown
+    assert "`p2`" in markdown
 
 
 def test_missing_protocol_counts_as_different():

@@ -99,7 +99,7 @@ class PrecisionRecall(Metric):
 
 
 def prdc_inputs(reference: np.ndarray, generated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return equally many reference and generated features, chosen as ``PRDC_MAX_SAMPLES`` says."""
+    """Return equally many reference and generated features, chosen as described at ``PRDC_MAX_SAMPLES``."""
     count = min(len(reference), len(generated), PRDC_MAX_SAMPLES)
     rng = np.random.default_rng(PRDC_REFERENCE_SEED)
     chosen = np.sort(rng.choice(len(reference), count, replace=False))
