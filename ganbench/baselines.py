@@ -109,8 +109,13 @@ class BaselineCache:
     def path(self, config: BaselineConfig) -> Path:
         return self.directory / f"{config.key()}.pt"
 
-    def get(self, config: BaselineConfig, family: GANFamily, spec: DatasetSpec) -> Baseline:
-        """Return the cached baseline for ``config``, training and caching it if needed.
+    def get(
+        self, config: BaselineConfig, family: GANFamily, spec: DatasetSpec, device: str = "cpu"
+    ) -> Baseline:
+        """Return the cached baseline for ``config``, training it on ``device`` if needed.
+
+        The checkpoint contains CPU tensors whatever the training device, and its key does not
+        depend on the device (see ``ganbench.device``).
 
         A per-key lock file serialises training, so concurrent processes that need the same
         baseline train it once. A checkpoint that cannot be read is retrained with a warning.
@@ -127,7 +132,7 @@ class BaselineCache:
                 baseline = self._load(config, path)
                 if baseline is None:
                     try:
-                        baseline = self._train(config, family, spec)
+                        baseline = self._train(config, family, spec, device)
                     except Exception as error:
                         self._failures[config.key()] = error
                         raise
@@ -152,14 +157,16 @@ class BaselineCache:
         logger.debug("loaded dense baseline %s from %s", config.describe(), path)
         return Baseline(config, state)
 
-    def _train(self, config: BaselineConfig, family: GANFamily, spec: DatasetSpec) -> Baseline:
+    def _train(
+        self, config: BaselineConfig, family: GANFamily, spec: DatasetSpec, device: str
+    ) -> Baseline:
         logger.info(
-            "training dense baseline %s (%d steps, key %s)",
-            config.describe(), config.train.steps, config.key(),
+            "training dense baseline %s (%d steps on %s, key %s)",
+            config.describe(), config.train.steps, device, config.key(),
         )
         dataset = spec.load()
         torch.manual_seed(config.seed)
-        gan = family.build(spec, config.arch)
+        gan = family.build(spec, config.arch).to(device)
         optimizers = make_optimizers(gan, config.train)
         rng = torch.Generator().manual_seed(config.seed)
         rewind: dict = {}
@@ -176,10 +183,10 @@ class BaselineCache:
         )
         state = {
             "config": json.dumps(config.as_dict(), sort_keys=True),
-            "generator": gan.generator.state_dict(),
-            "discriminator": gan.discriminator.state_dict(),
-            "generator_optimizer": optimizers[0].state_dict(),
-            "discriminator_optimizer": optimizers[1].state_dict(),
+            "generator": _clone(gan.generator.state_dict()),
+            "discriminator": _clone(gan.discriminator.state_dict()),
+            "generator_optimizer": _to_cpu(optimizers[0].state_dict()),
+            "discriminator_optimizer": _to_cpu(optimizers[1].state_dict()),
             "rewind": rewind,
             "log": log.as_dict(),
         }
@@ -187,7 +194,19 @@ class BaselineCache:
 
 
 def _clone(state: dict) -> dict:
-    return {name: tensor.detach().clone() for name, tensor in state.items()}
+    """Return CPU copies of a module state dict's tensors."""
+    return {name: tensor.detach().to("cpu", copy=True) for name, tensor in state.items()}
+
+
+def _to_cpu(value):
+    """Return an optimizer state dict (nested dicts and lists) with every tensor on the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {key: _to_cpu(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_cpu(item) for item in value]
+    return value
 
 
 def _atomic_save(state: dict, path: Path) -> None:

@@ -1,8 +1,9 @@
 """The ``ganbench`` command line: run, list, leaderboard, check.
 
 Exit codes: 0 success; 1 a run failed or the regression check found a regression; 2 invalid
-input (unknown names, values out of range, unreadable files), in which case no results file
-was changed.
+input (unknown names, values out of range, unreadable files, missing dataset files), in which
+case no results file was changed; 3 the metric self-test failed before the sweep, so nothing
+was recorded.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from ganbench.baselines import BaselineCache
 from ganbench.check import (
     TOLERANCES, compare, parse_tolerance, render_regressions, replace_reference, report_json,
 )
-from ganbench.errors import GanbenchError, UsageError
+from ganbench.data.location import DATA_DIR_VARIABLE
+from ganbench.device import DEFAULT_DEVICE, resolve_device
+from ganbench.errors import GanbenchError, SelfTestFailed, UsageError
+from ganbench.preflight import download_datasets
 from ganbench.registry import KINDS, Registry, load_registry
 from ganbench.reports import write_leaderboard
 from ganbench.runner import SweepSummary, run_suite
@@ -31,7 +35,7 @@ from ganbench.suite import Suite, builtin_suites, load_suite
 logger = logging.getLogger("ganbench")
 
 DEFAULT_SUITE = "quick"
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_SELF_TEST = 0, 1, 2, 3
 
 
 def default_cache_dir() -> Path:
@@ -68,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dirs(run)
     run.add_argument("--threads", type=_int, default=1, metavar="N",
                      help="torch threads per run (default 1; other values may change the last digits)")
+    _add_execution(run)
+    run.add_argument("--download", action="store_true",
+                     help="download the suite's datasets that are not shipped (MNIST, Fashion-MNIST) "
+                          "into the data directory before running")
 
     listing = commands.add_parser("list", parents=[common], help="list methods, models, datasets and metrics",
                                   description="List every registered item with the plugin that provided it.")
@@ -93,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--update", action="store_true",
                        help="replace the reference with the fresh results (and their sample pictures)")
     _add_dirs(check)
+    _add_execution(check)
     return parser
 
 
@@ -108,6 +117,23 @@ def _add_dirs(parser: argparse.ArgumentParser) -> None:
                         help="folder for generated leaderboards (default ./leaderboard)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="folder of cached dense baselines (default $GANBENCH_CACHE_DIR or ~/.cache/ganbench)")
+
+
+def _add_execution(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default=DEFAULT_DEVICE, metavar="DEVICE",
+                        help="torch device for training and evaluation: cpu (default), cuda or cuda:N")
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                        help=f"folder of downloaded datasets (default ${DATA_DIR_VARIABLE} or "
+                             "~/.local/share/ganbench)")
+    parser.add_argument("--no-self-test", dest="self_test", action="store_false",
+                        help="skip the metric self-test that runs before a sweep")
+
+
+def _apply_execution(args: argparse.Namespace) -> str:
+    """Apply --data-dir for this process and its workers; return the checked device."""
+    if args.data_dir is not None:
+        os.environ[DATA_DIR_VARIABLE] = str(args.data_dir)
+    return resolve_device(args.device)
 
 
 def _float(text: str) -> float:
@@ -135,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"ganbench: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except SelfTestFailed as error:
+        print(f"ganbench: error: {error}", file=sys.stderr)
+        return EXIT_SELF_TEST
     except GanbenchError as error:
         print(f"ganbench: error: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -167,9 +196,13 @@ def command_run(args: argparse.Namespace) -> int:
     )
     if args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    device = _apply_execution(args)
+    if args.download:
+        download_datasets(set(suite.datasets), registry)
     results = ResultStore(args.results_dir / f"{suite.name}.csv")
     cache = BaselineCache(args.cache_dir or default_cache_dir())
-    summary = run_suite(suite, registry, results, cache, threads=args.threads)
+    summary = run_suite(suite, registry, results, cache, threads=args.threads, device=device,
+                        self_test=args.self_test)
     _log_summary(summary)
     _write_and_print_leaderboard(results, args.leaderboard_dir, suite)
     return EXIT_FAILURE if summary.failed else EXIT_OK
@@ -261,8 +294,11 @@ def command_check(args: argparse.Namespace) -> int:
             fresh_path = args.fresh
         else:
             fresh_path = Path(folder) / f"{suite.name}.csv"
+            device = _apply_execution(args)
             cache = BaselineCache(args.cache_dir or default_cache_dir())
-            _log_summary(run_suite(suite, registry, ResultStore(fresh_path), cache))
+            summary = run_suite(suite, registry, ResultStore(fresh_path), cache, device=device,
+                                self_test=args.self_test)
+            _log_summary(summary)
         fresh = ResultStore(fresh_path).read()
         regressions = compare(fresh, reference, tolerances)
         if args.update:

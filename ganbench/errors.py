@@ -29,3 +29,10 @@ class MethodDeclined(GanbenchError):
 
     The run is recorded with status ``declined`` rather than ``failed``.
     """
+
+
+class SelfTestFailed(GanbenchError):
+    """The metric self-test found values that differ from the committed reference values.
+
+    Raised before a sweep records anything; the command line exits with code 3.
+    """

@@ -15,8 +15,10 @@ import torch
 from ganbench import METRICS_VERSION, schema
 from ganbench.baselines import BaselineCache
 from ganbench.compute import FlopCounter, PhaseCost, RunCost, step_flops
+from ganbench.device import DEFAULT_DEVICE, move_to_device
 from ganbench.errors import MethodDeclined, PluginError
 from ganbench.metrics.evaluate import evaluate, feature_extractor
+from ganbench.metrics.protocol import metric_protocol
 from ganbench.models.family import GAN
 from ganbench.pruning.parameters import achieved_sparsity, prunable_weights
 from ganbench.pruning.procedure import PruningOutcome, prune_and_train
@@ -51,16 +53,21 @@ def identity_row(spec: RunSpec) -> dict:
 
 
 def execute_run(
-    spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None = None
+    spec: RunSpec,
+    registry: Registry,
+    cache: BaselineCache,
+    grids: SampleGrids | None = None,
+    device: str = DEFAULT_DEVICE,
 ) -> dict:
-    """Run ``spec`` and return its result row; never raises for a failed run.
+    """Run ``spec`` on ``device`` and return its result row; never raises for a failed run.
 
     When ``grids`` is given, a successful run also stores a picture of its samples there.
     """
     started = time.perf_counter()
     row = identity_row(spec)
+    row[schema.DEVICE] = device
     try:
-        row.update(_run(spec, registry, cache, grids))
+        row.update(_run(spec, registry, cache, grids, device))
         row[schema.STATUS] = schema.STATUS_OK
     except MethodDeclined as reason:
         row[schema.STATUS] = schema.STATUS_DECLINED
@@ -76,11 +83,13 @@ def execute_run(
     return row
 
 
-def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None) -> dict:
+def _run(
+    spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleGrids | None, device: str
+) -> dict:
     family = registry.model(spec.model)
     dataset_spec = registry.dataset(spec.dataset)
     dataset = dataset_spec.load()
-    baseline = cache.get(spec.baseline, family, dataset_spec)
+    baseline = cache.get(spec.baseline, family, dataset_spec, device)
     torch.manual_seed(spec.seed)
     gan, optimizers = baseline.build(family, dataset_spec)
     measured_on = "generator" if spec.is_dense else spec.target
@@ -94,6 +103,7 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleG
 
     masks: dict[str, torch.Tensor] = {}
     pruning = PhaseCost()
+    move_to_device(gan, optimizers, device)
     if spec.is_dense:
         finetuning = PhaseCost(
             steps=spec.finetune.steps,
@@ -105,7 +115,9 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleG
     else:
         started = time.perf_counter()
         with FlopCounter() as counter:
-            outcome = prune(spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng)
+            outcome = prune(
+                spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng, device
+            )
         gan, masks = outcome.gan, outcome.masks
         # The schedule's training is fine-tuning; scoring and analysis around it are pruning.
         finetuning = PhaseCost(steps=outcome.steps, seconds=outcome.seconds, flops=outcome.flops)
@@ -115,10 +127,12 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache, grids: SampleG
         if not outcome.uses_pretraining:
             pretraining = PhaseCost()
 
+    extractor = feature_extractor(dataset_spec, spec.eval).to(device)
     row = {
         schema.SPARSITY_ACHIEVED: achieved_sparsity(prunable_weights(gan, measured_on), initial_count),
         schema.TRAIN_STEPS: finetuning.steps,
-        schema.FEATURES: feature_extractor(dataset_spec).fingerprint(),
+        schema.FEATURES: extractor.fingerprint(),
+        schema.METRIC_PROTOCOL: metric_protocol(extractor, spec.eval, dataset),
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
     row.update(RunCost(pretraining, pruning, finetuning).columns())
@@ -140,7 +154,7 @@ def _store_picture(grids: SampleGrids, spec: RunSpec, gan: GAN, dataset) -> None
 
 def prune(
     spec: RunSpec, registry: Registry, baseline, gan: GAN, optimizers, family, dataset_spec,
-    dataset, rng: torch.Generator,
+    dataset, rng: torch.Generator, device: str = DEFAULT_DEVICE,
 ) -> PruningOutcome:
     """Prune and train ``gan`` with the run's method along its schedule.
 
@@ -154,5 +168,5 @@ def prune(
         method_class, dict(spec.method_options), plugin,
         baseline=baseline, gan=gan, optimizers=optimizers, family=family, spec=dataset_spec,
         dataset=dataset, target=spec.target, sparsity=spec.sparsity, seed=spec.seed,
-        finetune=spec.finetune, rng=rng,
+        finetune=spec.finetune, rng=rng, device=device,
     )

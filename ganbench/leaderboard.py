@@ -2,8 +2,10 @@
 
 For every (dataset, model) pair, the successful runs are grouped by (method, sparsity,
 target) with seeds aggregated, and ranked by mean FID within each sparsity (rank 1 is the
-lowest FID; equal FIDs share a rank). ``ganbench.reports`` renders the summary in every
-format, with the runs that failed or were declined listed under each table.
+lowest FID; equal FIDs share a rank). A table whose rows were computed under different
+metric protocols (``ganbench.metrics.protocol``) is not ranked. ``ganbench.reports`` renders
+the summary in every format, with the runs that failed or were declined listed under each
+table and the reason a table is not ranked.
 
 Nothing here reads the clock or the environment, so the same results always give the same
 rows.
@@ -14,10 +16,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ganbench import schema
+from ganbench.metrics.protocol import protocol_conflicts
 
 SUMMARY_COLUMNS = [
     schema.DATASET, schema.MODEL, schema.SPARSITY, "rank", schema.METHOD, schema.TARGET,
-    "n", "fid_mean", "fid_std", schema.MODES_COVERED, schema.MODES_TOTAL,
+    "n", "fid_mean", "fid_std", schema.KID, schema.PRECISION, schema.RECALL, schema.DENSITY,
+    schema.COVERAGE, schema.MODES_COVERED, schema.MODES_TOTAL,
     schema.HIGH_QUALITY_SHARE, schema.MODE_KL, schema.SPARSITY_ACHIEVED,
     schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS, schema.G_FLOPS_EFFECTIVE,
     schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS, schema.D_FLOPS_EFFECTIVE,
@@ -33,6 +37,7 @@ COMPUTE_SUMMARY_COLUMNS = [
 SUMMARY_COLUMNS += COMPUTE_SUMMARY_COLUMNS
 
 _MEAN_COLUMNS = [
+    schema.KID, schema.PRECISION, schema.RECALL, schema.DENSITY, schema.COVERAGE,
     schema.MODES_COVERED, schema.MODES_TOTAL, schema.HIGH_QUALITY_SHARE, schema.MODE_KL,
     schema.SPARSITY_ACHIEVED, schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS,
     schema.G_FLOPS_EFFECTIVE, schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS,
@@ -75,6 +80,9 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         .rank(method="min")
         .astype("Int64")
     )
+    for dataset, model in protocol_conflicts(frame):
+        unranked = (summary[schema.DATASET] == dataset) & (summary[schema.MODEL] == model)
+        summary.loc[unranked, "rank"] = pd.NA
     summary = summary.sort_values(
         [schema.DATASET, schema.MODEL, schema.SPARSITY, "rank", schema.METHOD, schema.TARGET],
         kind="mergesort",

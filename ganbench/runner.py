@@ -11,7 +11,9 @@ import torch
 
 from ganbench import schema
 from ganbench.baselines import BaselineCache
+from ganbench.device import DEFAULT_DEVICE
 from ganbench.execute import execute_run
+from ganbench.preflight import preflight
 from ganbench.registry import Registry
 from ganbench.samples import SampleGrids, samples_dir
 from ganbench.store import ResultStore
@@ -42,12 +44,17 @@ def run_suite(
     results: ResultStore,
     cache: BaselineCache,
     threads: int = 1,
+    device: str = DEFAULT_DEVICE,
+    self_test: bool = True,
 ) -> SweepSummary:
-    """Execute every run of ``suite`` whose key is not yet in ``results``.
+    """Execute every run of ``suite`` whose key is not yet in ``results``, on ``device``.
 
     Each finished run is appended to ``results`` before the next starts, so an interrupted
     sweep resumes where it stopped. Each successful run stores a picture of its samples in
     ``samples_dir(results.path)``. ``threads`` sets ``torch.set_num_threads`` for the runs.
+    Before the first run, ``preflight`` loads the datasets and runs the metric self-test
+    (unless ``self_test`` is false); its ``UsageError`` or ``SelfTestFailed`` propagates and
+    nothing is recorded.
     """
     runs = expand(suite, registry)
     recorded = results.recorded_keys()
@@ -58,11 +65,13 @@ def run_suite(
         suite.name, len(runs), summary.skipped, results.path, len(pending),
     )
     torch.set_num_threads(threads)
+    if pending:
+        preflight(pending, registry, self_test)
     started = time.perf_counter()
     grids = SampleGrids(samples_dir(results.path))
 
     for index, run in enumerate(_baseline_order(pending), start=1):
-        row = execute_run(run, registry, cache, grids)
+        row = execute_run(run, registry, cache, grids, device)
         results.append(row)
         _report(registry, row, suite.name)
         summary.done += 1

@@ -22,6 +22,8 @@ TRAIN_STEPS = "train_steps"
 BASELINE_KEY = "baseline_key"
 METRICS_VERSION = "metrics_version"
 FEATURES = "features"
+METRIC_PROTOCOL = "metric_protocol"
+DEVICE = "device"
 DURATION = "duration_s"
 
 # Training compute per phase (see ganbench.compute): optimizer steps, seconds, estimated FLOPs.
@@ -36,6 +38,12 @@ FINETUNE_FLOPS = "finetune_flops"
 TRAIN_FLOPS = "train_flops"
 
 FID = "fid"
+KID = "kid"
+KID_STD = "kid_std"
+PRECISION = "precision"
+RECALL = "recall"
+DENSITY = "density"
+COVERAGE = "coverage"
 MODES_COVERED = "modes_covered"
 MODES_TOTAL = "modes_total"
 HIGH_QUALITY_SHARE = "high_quality_share"
@@ -76,8 +84,16 @@ COMPUTE_COLUMNS = [
 ]
 """Filled for successful runs; results recorded before these columns existed lack them."""
 
+# Recorded by every run of this version, but absent from files written before they existed.
+PROVENANCE_COLUMNS = [METRIC_PROTOCOL, DEVICE]
 METRIC_COLUMNS = [
     FID,
+    KID,
+    KID_STD,
+    PRECISION,
+    RECALL,
+    DENSITY,
+    COVERAGE,
     MODES_COVERED,
     MODES_TOTAL,
     HIGH_QUALITY_SHARE,
@@ -101,5 +117,8 @@ suite's datasets have no classes) and are then shown as missing."""
 # Run columns added after the first results were committed: files without them stay readable.
 LATER_RUN_COLUMNS = [TRAIN_STEPS]
 
-ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + METRIC_COLUMNS + COMPUTE_COLUMNS
+ORDERED_COLUMNS = (
+    IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + PROVENANCE_COLUMNS + METRIC_COLUMNS
+    + COMPUTE_COLUMNS
+)
 """The order of the core columns in a new results file; plugin metric columns follow."""

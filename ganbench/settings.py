@@ -51,9 +51,15 @@ class TrainSettings:
 
 @dataclass(frozen=True)
 class EvalSettings:
-    """The number of generated samples that every metric is computed on."""
+    """The number of generated samples that every metric is computed on, and the features.
+
+    ``features`` is ``"dataset"`` for the feature network the dataset declares, or
+    ``"inception"`` for the FID Inception-v3 network from local weights
+    (``ganbench.metrics.inception``).
+    """
 
     samples: int
+    features: str = "dataset"
 
 
 def replace_checked(settings: Any, overrides: dict[str, Any], where: str) -> Any:

@@ -44,6 +44,7 @@ from typing import Any
 
 from ganbench import METRICS_VERSION, defaults, schema
 from ganbench.baselines import BaselineConfig
+from ganbench.data.base import DatasetSpec
 from ganbench.errors import UsageError
 from ganbench.pruning.method import method_label, parse_method_spec
 from ganbench.pruning.parameters import TARGETS
@@ -247,7 +248,7 @@ def expand(suite: Suite, registry: Registry) -> list[RunSpec]:
         spec = registry.dataset(dataset)
         baseline = resolve_baseline(suite, spec.kind, dataset, model, seed)
         finetune = resolve_finetune(suite, spec.kind, dataset, model, baseline.train)
-        evaluation = replace_checked(defaults.EVAL, suite.eval, f"[eval] of suite {suite.name!r}")
+        evaluation = resolve_eval(suite, spec)
         common = dict(
             suite=suite.name, dataset=dataset, model=model, seed=seed,
             baseline=baseline, finetune=finetune, eval=evaluation,
@@ -283,6 +284,20 @@ def resolve_baseline(suite: Suite, kind: str, dataset: str, model: str, seed: in
         train = replace_checked(train, overrides, f"[baseline{scope}] of suite {suite.name!r}")
     _check_positive(arch, train, suite.name)
     return BaselineConfig(dataset=dataset, model=model, seed=seed, arch=arch, train=train)
+
+
+def resolve_eval(suite: Suite, spec: DatasetSpec) -> EvalSettings:
+    """Return the evaluation settings: kind defaults, then the dataset's own, then the suite's."""
+    evaluation = defaults.evaluation(spec.kind)
+    if spec.eval_samples is not None:
+        evaluation = dataclasses.replace(evaluation, samples=spec.eval_samples)
+    evaluation = replace_checked(evaluation, suite.eval, f"[eval] of suite {suite.name!r}")
+    if evaluation.features not in ("dataset", "inception"):
+        raise UsageError(
+            f"[eval] features of suite {suite.name!r} must be \"dataset\" or \"inception\", "
+            f"got {evaluation.features!r}"
+        )
+    return evaluation
 
 
 def resolve_finetune(

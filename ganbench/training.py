@@ -110,6 +110,7 @@ def train(
     generator_optimizer, discriminator_optimizer = optimizers
     sampler = BatchSampler(dataset, settings.batch_size, rng)
     frequencies = dataset.class_frequencies()
+    device = next(gan.generator.parameters()).device
     batch = settings.batch_size
     log = TrainingLog()
     d_sum = g_sum = 0.0
@@ -121,6 +122,7 @@ def train(
         # Discriminator updates on real data and detached generated samples.
         for _ in range(settings.critic_steps):
             real, real_labels = sampler.next()
+            real, real_labels = real.to(device), real_labels.to(device)
             fake_labels = gan.sample_labels(batch, rng, frequencies)
             with torch.no_grad():
                 fake = gan.generator(gan.sample_latent(batch, rng), fake_labels)

@@ -29,7 +29,7 @@ def recorded(workdir, suite_path):
     [
         (["--methods", "nope"], "unknown method 'nope'; valid methods are: channel-bn, channel-l1, channel-taylor, gradient, gradual, hierarchical, lottery, magnitude, random, sensitivity, small-dense, snip, taylor"),
         (["--models", "stylegan"], "unknown model 'stylegan'; valid models are: cgan, dcgan, wgan-gp"),
-        (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, grid25, ring8"),
+        (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, fashion-mnist, grid25, mnist, mnist-5k, ring8, stacked-mnist, stacked-mnist-5k"),
         (["--sparsities", "1.0"], "sparsity 1.0 is outside [0, 1)"),
         (["--sparsities", "-0.1"], "sparsity -0.1 is outside [0, 1)"),
         (["--target", "critic"], "unknown target 'critic'; valid targets are: generator, discriminator, both"),
@@ -48,7 +48,7 @@ def test_bad_input_exits_2_and_keeps_results(recorded, suite_path, capsys, argum
 
 def test_unknown_suite_lists_builtin_suites(workdir, capsys):
     assert main(["run", "--suite", "nonexistent"]) == 2
-    assert "unknown suite 'nonexistent'; built-in suites are: quick, smoke" in capsys.readouterr().err
+    assert "unknown suite 'nonexistent'; built-in suites are: mnist, quick, smoke" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,10 @@ def test_conv_discriminator_flops_by_hand(registry):
     assert dense == 2 * (stem + block + head)
 
 
-@pytest.mark.parametrize("dataset", ["ring8", "grid25", "digits"])
+SHIPPED_DATASETS = ["ring8", "grid25", "digits", "mnist-5k", "stacked-mnist-5k"]
+
+
+@pytest.mark.parametrize("dataset", SHIPPED_DATASETS)
 @pytest.mark.parametrize("model", ["dcgan", "cgan", "wgan-gp"])
 @pytest.mark.parametrize("role", ["generator", "discriminator"])
 def test_flops_match_torch_counter(registry, dataset, model, role):
@@ -66,6 +69,48 @@ def test_flops_match_torch_counter(registry, dataset, model, role):
     inputs = example_inputs(gan, spec, role)
     dense, _ = count_flops(network, inputs)
     assert dense == torch_flops(network, inputs)
+
+
+def fvcore_macs(network, inputs):
+    """MACs of convolutions (transposed included) and linear layers counted by fvcore.
+
+    fvcore counts one "flop" per multiply-accumulate; its other operators (BatchNorm,
+    activations) are outside ganbench's convention and are left out.
+    """
+    from fvcore.nn import FlopCountAnalysis
+
+    network.eval()
+    analysis = FlopCountAnalysis(network, inputs)
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    by_operator = analysis.by_operator()
+    return sum(count for name, count in by_operator.items() if name in {"conv", "linear", "addmm", "matmul"})
+
+
+@pytest.mark.parametrize("dataset", SHIPPED_DATASETS)
+@pytest.mark.parametrize("model", ["dcgan", "cgan", "wgan-gp"])
+@pytest.mark.parametrize("role", ["generator", "discriminator"])
+def test_flops_match_fvcore(registry, dataset, model, role):
+    spec = registry.dataset(dataset)
+    gan = registry.model(model).build(spec, architecture(spec.kind))
+    network = gan.network(role)
+    inputs = example_inputs(gan, spec, role)
+    dense, _ = count_flops(network, inputs)
+    assert dense == 2 * fvcore_macs(network, inputs)
+
+
+def test_structured_network_counts_smaller_model(registry):
+    """A network whose channels were physically removed is counted at its new size."""
+    spec = registry.dataset("mnist-5k")
+    full = registry.model("dcgan").build(spec, architecture("mnist"))
+    arch = architecture("mnist")
+    half = registry.model("dcgan").build(spec, type(arch)(arch.z_dim, arch.width // 2, arch.depth, arch.embed_dim))
+    inputs = example_inputs(full, spec, "generator")
+    full_flops, _ = count_flops(full.generator, inputs)
+    half_flops, half_effective = count_flops(half.generator, inputs)
+    assert half_flops == torch_flops(half.generator, inputs)
+    assert half_effective == half_flops
+    assert half_flops < full_flops
 
 
 def test_effective_flops_follow_masks():

@@ -34,21 +34,53 @@ class Evaluation:
 
     def generated_features(self) -> np.ndarray:
         """Return features of the generated samples, float64 (N, D)."""
-        if "generated" not in self._cache:
-            self._cache["generated"] = self.extractor.features(self.samples)
-        return self._cache["generated"]
+        return self._generated()[0]
 
     def reference_features(self) -> np.ndarray:
-        """Return features of the real reference samples (the training split), float64."""
-        if "reference" not in self._cache:
-            self._cache["reference"] = self.extractor.features(self.dataset.train)
-        return self._cache["reference"]
+        """Return features of the real reference samples (the training split), float64.
+
+        They are computed once per process for each dataset and feature extractor, because
+        every run of a sweep compares with the same reference.
+        """
+        return reference_features(self.dataset, self.extractor)
 
     def generated_predictions(self) -> np.ndarray:
         """Return the class the dataset's classifier predicts for each generated sample."""
-        if "predictions" not in self._cache:
-            self._cache["predictions"] = self.extractor.predict(self.samples)
-        return self._cache["predictions"]
+        predictions = self._generated()[1]
+        if predictions is None:
+            raise ValueError(f"feature extractor {self.extractor.name!r} does not predict classes")
+        return predictions
+
+    def _generated(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if "generated" not in self._cache:
+            self._cache["generated"] = self.extractor.extract(self.samples)
+        return self._cache["generated"]
+
+
+_REFERENCE_CACHE: dict[tuple[str, str], tuple[Dataset, np.ndarray]] = {}
+
+
+def reference_features(dataset: Dataset, extractor: FeatureExtractor) -> np.ndarray:
+    """Return (and cache) the extractor's features of ``dataset.train``, float64 (N, D).
+
+    The cache is keyed by the dataset's name and the extractor's fingerprint and is used only
+    for the very same dataset object (datasets are loaded once per process and never
+    modified); it keeps the last ``REFERENCE_CACHE_SIZE`` entries.
+    """
+    key = (dataset.name, extractor.fingerprint())
+    cached = _REFERENCE_CACHE.get(key)
+    if cached is not None and cached[0] is dataset:
+        return cached[1]
+    _REFERENCE_CACHE.pop(key, None)
+    if len(_REFERENCE_CACHE) >= REFERENCE_CACHE_SIZE:
+        _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
+    features = extractor.features(dataset.train)
+    features.setflags(write=False)
+    _REFERENCE_CACHE[key] = (dataset, features)
+    return features
+
+
+REFERENCE_CACHE_SIZE = 4
 
 
 class Metric(ABC):

@@ -1,15 +1,31 @@
-"""The built-in metrics: FID, mode coverage, parameter and FLOP counts."""
+"""The built-in metrics: FID, KID, precision/recall/density/coverage, mode coverage,
+parameter and FLOP counts."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ganbench.data.base import DatasetSpec
 from ganbench.metrics.base import Evaluation, Metric
 from ganbench.metrics.complexity import count_flops, count_parameters
 from ganbench.metrics.fid import features_to_statistics, statistics_to_fid
-from ganbench.metrics.mode_coverage import class_coverage, mixture_coverage
+from ganbench.metrics.kid import DEFAULT_SUBSET_SIZE, features_to_kid
+from ganbench.metrics.mode_coverage import class_coverage, mixture_coverage, uniform_mode_coverage
+from ganbench.metrics.prdc import DEFAULT_K, features_to_prdc, nearest_neighbour_radii
 from ganbench import schema
+
+# KID draws its subsets from this seed, so that a run's KID depends on its samples only.
+KID_SEED = 0
+# 50 subsets of 1,000 sample every generated sample five times on average at 10,000 samples
+# and keep KID near 0.5 s per run on one CPU thread (100 subsets take twice as long).
+KID_SUBSETS = 50
+
+# Precision/recall/density/coverage compare equally many real and generated samples: the
+# first n generated samples and a fixed random subset of n reference samples, where
+# n = min(reference samples, generated samples, PRDC_MAX_SAMPLES).
+PRDC_MAX_SAMPLES = 10_000
+PRDC_REFERENCE_SEED = 0
 
 
 class FID(Metric):
@@ -23,6 +39,71 @@ class FID(Metric):
         reference = features_to_statistics(evaluation.reference_features())
         generated = features_to_statistics(evaluation.generated_features())
         return {schema.FID: statistics_to_fid(*reference, *generated)}
+
+
+class KernelInceptionDistance(Metric):
+    """Unbiased polynomial-kernel MMD² between generated and training-split features."""
+
+    name = "kid"
+    description = "kernel distance of generated to training-split features, mean and std over subsets"
+    columns = {
+        schema.KID: f"mean unbiased MMD² over {KID_SUBSETS} subsets (lower is better)",
+        schema.KID_STD: "standard deviation of the MMD² over the subsets",
+    }
+
+    def compute(self, evaluation: Evaluation) -> dict:
+        reference = evaluation.reference_features()
+        generated = evaluation.generated_features()
+        size = min(DEFAULT_SUBSET_SIZE, len(reference), len(generated))
+        kid = features_to_kid(reference, generated, KID_SUBSETS, size, seed=KID_SEED)
+        return {schema.KID: kid.mean, schema.KID_STD: kid.std}
+
+
+class PrecisionRecall(Metric):
+    """Precision, recall, density and coverage with k-nearest-neighbour manifolds."""
+
+    name = "prdc"
+    description = f"precision, recall, density and coverage (Naeem et al. 2020, k={DEFAULT_K})"
+    columns = {
+        schema.PRECISION: "share of generated samples inside the real manifold",
+        schema.RECALL: "share of real samples inside the generated manifold",
+        schema.DENSITY: "mean number of real neighbourhoods per generated sample, over k",
+        schema.COVERAGE: "share of real neighbourhoods that contain a generated sample",
+    }
+
+    def __init__(self):
+        # The reference subset and its radii, reused while the reference features are the same.
+        self._reference: tuple[np.ndarray, int, np.ndarray, torch.Tensor] | None = None
+
+    def compute(self, evaluation: Evaluation) -> dict:
+        reference, generated = prdc_inputs(
+            evaluation.reference_features(), evaluation.generated_features()
+        )
+        result = features_to_prdc(reference, generated, DEFAULT_K, self._radii(evaluation, len(reference)))
+        return {
+            schema.PRECISION: result.precision,
+            schema.RECALL: result.recall,
+            schema.DENSITY: result.density,
+            schema.COVERAGE: result.coverage,
+        }
+
+
+    def _radii(self, evaluation: Evaluation, count: int) -> torch.Tensor:
+        full = evaluation.reference_features()
+        cached = self._reference
+        if cached is None or cached[0] is not full or cached[1] != count:
+            subset = prdc_inputs(full, full[:count])[0]
+            radii = nearest_neighbour_radii(torch.from_numpy(np.array(subset)), DEFAULT_K)
+            self._reference = cached = (full, count, subset, radii)
+        return cached[3]
+
+
+def prdc_inputs(reference: np.ndarray, generated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return equally many reference and generated features, chosen as described at ``PRDC_MAX_SAMPLES``."""
+    count = min(len(reference), len(generated), PRDC_MAX_SAMPLES)
+    rng = np.random.default_rng(PRDC_REFERENCE_SEED)
+    chosen = np.sort(rng.choice(len(reference), count, replace=False))
+    return reference[chosen], generated[:count]
 
 
 class ModeCoverage(Metric):
@@ -45,6 +126,8 @@ class ModeCoverage(Metric):
                 dataset.mode_centers.double().numpy(),
                 dataset.mode_std,
             )
+        elif dataset.modes_uniform:
+            coverage = uniform_mode_coverage(evaluation.generated_predictions(), dataset.num_classes)
         else:
             coverage = class_coverage(
                 evaluation.generated_predictions(), dataset.class_frequencies().numpy()
@@ -57,7 +140,7 @@ class ModeCoverage(Metric):
         }
 
     def applies_to(self, spec: DatasetSpec) -> bool:
-        return spec.num_classes > 0
+        return spec.num_classes > 0 and spec.classifier_predicts_classes
 
 
 class Complexity(Metric):
@@ -78,9 +161,10 @@ class Complexity(Metric):
 
     def compute(self, evaluation: Evaluation) -> dict:
         gan = evaluation.gan
-        latent = evaluation.samples.new_zeros(1, gan.z_dim)
-        label = torch.zeros(1, dtype=torch.int64) if gan.conditional else None
-        sample = evaluation.samples[:1]
+        device = next(gan.generator.parameters()).device
+        latent = torch.zeros(1, gan.z_dim, device=device)
+        label = torch.zeros(1, dtype=torch.int64, device=device) if gan.conditional else None
+        sample = evaluation.samples[:1].to(device)
         g_params, g_nonzero = count_parameters(gan.generator)
         d_params, d_nonzero = count_parameters(gan.discriminator)
         g_flops, g_effective = count_flops(gan.generator, (latent, label))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import torch
 
 from ganbench.data.base import Dataset, DatasetSpec
-from ganbench.errors import PluginError
+from ganbench.errors import PluginError, UsageError
 from ganbench.metrics.base import Evaluation, Metric
 from ganbench.metrics.features import CoordinateFeatures, FeatureExtractor
+from ganbench.metrics.inception import inception_weights_path, load_inception_features
 from ganbench.models.family import GAN
 from ganbench.settings import EvalSettings
 
@@ -18,9 +21,26 @@ from ganbench.settings import EvalSettings
 EVAL_SEED_OFFSET = 1_000_003
 
 
-def feature_extractor(spec: DatasetSpec) -> FeatureExtractor:
-    """Return the feature extractor the dataset declares, or raw coordinates."""
+FEATURE_CHOICES = ("dataset", "inception")
+
+
+def feature_extractor(spec: DatasetSpec, settings: EvalSettings | None = None) -> FeatureExtractor:
+    """Return the feature extractor that ``settings.features`` selects for ``spec``.
+
+    ``"dataset"`` (the default) is the extractor the dataset declares, or raw coordinates;
+    ``"inception"`` loads the FID Inception network from ``GANBENCH_INCEPTION_WEIGHTS``.
+    """
+    choice = settings.features if settings is not None else "dataset"
+    if choice == "inception":
+        return _inception_features(str(inception_weights_path()))
+    if choice != "dataset":
+        raise UsageError(f"unknown features {choice!r}; valid choices are: {', '.join(FEATURE_CHOICES)}")
     return spec.features() if spec.features is not None else CoordinateFeatures()
+
+
+@functools.lru_cache(maxsize=1)
+def _inception_features(path: str) -> FeatureExtractor:
+    return load_inception_features(Path(path))
 
 
 def evaluate(
@@ -46,7 +66,7 @@ def evaluate(
         gan=gan,
         samples=samples.cpu(),
         labels=None if labels is None else labels.cpu(),
-        extractor=feature_extractor(spec),
+        extractor=feature_extractor(spec, settings),
         masks=masks or {},
     )
     row: dict[str, float | int] = {}

@@ -31,9 +31,22 @@ class FeatureExtractor(ABC):
         """Return the predicted class of each sample as an int64 array."""
         raise NotImplementedError(f"feature extractor {self.name!r} does not predict classes")
 
+    def extract(self, samples: torch.Tensor) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return (features, predicted classes) in one pass; predictions are ``None`` when the
+        extractor does not predict classes. Subclasses that compute both together override it."""
+        try:
+            predictions = self.predict(samples)
+        except NotImplementedError:
+            predictions = None
+        return self.features(samples), predictions
+
     def fingerprint(self) -> str:
         """Return a string that changes whenever the extracted features would change."""
         return self.name
+
+    def to(self, device: str) -> "FeatureExtractor":
+        """Move any network to ``device`` (a torch device string); returns ``self``."""
+        return self
 
 
 class CoordinateFeatures(FeatureExtractor):
@@ -49,7 +62,8 @@ class ClassifierFeatures(FeatureExtractor):
     """Penultimate activations and predictions of a trained classifier in evaluation mode.
 
     The classifier must provide ``features(x)`` (the penultimate activations) and
-    ``classify(features)`` (logits). Samples are processed in batches of ``batch_size``.
+    ``classify(features)`` (logits). Samples are processed in batches of ``batch_size`` on the
+    network's device; the result does not depend on the batch size beyond float32 rounding.
     """
 
     def __init__(self, name: str, network: nn.Module, weights_sha256: str, batch_size: int = 2048):
@@ -57,25 +71,31 @@ class ClassifierFeatures(FeatureExtractor):
         self.network = network.eval()
         self.weights_sha256 = weights_sha256
         self.batch_size = batch_size
+        self.device = "cpu"
 
     def features(self, samples: torch.Tensor) -> np.ndarray:
-        return self._run(samples)[0]
+        return self.extract(samples)[0]
 
     def predict(self, samples: torch.Tensor) -> np.ndarray:
-        return self._run(samples)[1]
+        return self.extract(samples)[1]
 
     def fingerprint(self) -> str:
         return f"{self.name}@{self.weights_sha256[:16]}"
 
-    def _run(self, samples: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    def to(self, device: str) -> "ClassifierFeatures":
+        self.network.to(device)
+        self.device = device
+        return self
+
+    def extract(self, samples: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         features, predictions = [], []
-        with torch.no_grad():
+        with torch.inference_mode():
             for start in range(0, len(samples), self.batch_size):
-                batch = samples[start : start + self.batch_size].float()
+                batch = samples[start : start + self.batch_size].to(self.device, torch.float32)
                 hidden = self.network.features(batch)
-                features.append(hidden.double())
-                predictions.append(self.network.classify(hidden).argmax(dim=1))
-        return torch.cat(features).cpu().numpy(), torch.cat(predictions).cpu().numpy()
+                features.append(hidden.double().cpu())
+                predictions.append(self.network.classify(hidden).argmax(dim=1).cpu())
+        return torch.cat(features).numpy(), torch.cat(predictions).numpy()
 
 
 def asset_path(filename: str) -> Path:
@@ -83,7 +103,7 @@ def asset_path(filename: str) -> Path:
     return Path(str(resources.files("ganbench") / "assets" / filename))
 
 
-def load_classifier(name: str, network: nn.Module) -> ClassifierFeatures:
+def load_classifier(name: str, network: nn.Module, batch_size: int = 2048) -> ClassifierFeatures:
     """Load committed weights ``assets/<name>.pt`` into ``network`` and wrap it.
 
     Raises FileNotFoundError naming the training script when the weights are missing, and
@@ -106,4 +126,4 @@ def load_classifier(name: str, network: nn.Module) -> ClassifierFeatures:
         )
     state = torch.load(weights_file, map_location="cpu", weights_only=True)
     network.load_state_dict(state)
-    return ClassifierFeatures(name, network, digest)
+    return ClassifierFeatures(name, network, digest, batch_size)

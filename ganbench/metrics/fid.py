@@ -8,7 +8,10 @@ and generated features:
 Statistics are float64; the covariance uses the unbiased (N − 1) normalisation, as
 pytorch-fid and torch-fidelity do. tr((Σ₁ Σ₂)^½) is the sum of the square roots of the
 eigenvalues of Σ₁ Σ₂, which equal those of the symmetric matrix Lᵀ Σ₂ L for the Cholesky
-factor Σ₁ = L Lᵀ; so no complex values arise and one symmetric eigenvalue problem suffices.
+factor Σ₁ = L Lᵀ. LAPACK's ``dpotrf`` computes L and ``dsygst`` forms Lᵀ Σ₂ L exploiting its
+symmetry, and a symmetric eigenvalue solver without eigenvectors finishes the job. No
+complex values arise, and at D = 2048 this is more than ten times faster than the general
+matrix square root of pytorch-fid (measured in ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -16,10 +19,39 @@ from __future__ import annotations
 import logging
 import warnings
 
+import contextlib
+import functools
+
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
+import torch
+from threadpoolctl import ThreadpoolController
 
 logger = logging.getLogger(__name__)
+
+# An eigenvalue of Lᵀ Σ₂ L at most this × D × the largest one is zero to working precision,
+# which happens exactly when Σ₁ or Σ₂ is singular (about D × float64 epsilon).
+SINGULAR_TOLERANCE = 2.3e-16
+
+# Below this dimension the BLAS and LAPACK calls run on one thread: more threads gain nothing
+# on small matrices, and OpenBLAS threads stall for seconds when runs in parallel oversubscribe
+# the CPU (measured: 1.5 s instead of 0.3 ms at D = 64 with 2 threads under a load of 6).
+MULTITHREAD_MIN_DIM = 1024
+
+
+def blas_threads(dim: int) -> contextlib.AbstractContextManager:
+    """Return a context that limits BLAS to one thread for dimensions below ``MULTITHREAD_MIN_DIM``."""
+    if dim < MULTITHREAD_MIN_DIM:
+        return _controller().limit(limits=1, user_api="blas")
+    return contextlib.nullcontext()
+
+
+@functools.lru_cache(maxsize=1)
+def _controller() -> ThreadpoolController:
+    # Inspecting the loaded libraries takes about a millisecond, so it is done once; NumPy's
+    # and SciPy's BLAS are loaded by this module's imports.
+    return ThreadpoolController()
 
 
 class NearSingularCovarianceWarning(UserWarning):
@@ -40,7 +72,8 @@ def features_to_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if not np.isfinite(features).all():
         raise ValueError("features contain NaN or infinite values")
     mean = features.mean(axis=0)
-    covariance = np.cov(features, rowvar=False).reshape(features.shape[1], features.shape[1])
+    with blas_threads(features.shape[1]):
+        covariance = np.cov(features, rowvar=False).reshape(features.shape[1], features.shape[1])
     return mean, covariance
 
 
@@ -61,30 +94,45 @@ def statistics_to_fid(
             f"covariances {cov1.shape} and {cov2.shape}"
         )
     mean_term = float(np.sum((mean1 - mean2) ** 2))
-    trace_term = float(np.trace(cov1) + np.trace(cov2) - 2.0 * trace_sqrt_product(cov1, cov2))
+    with blas_threads(len(cov1)):
+        trace_product = trace_sqrt_product(cov1, cov2)
+    trace_term = float(np.trace(cov1) + np.trace(cov2) - 2.0 * trace_product)
     return max(mean_term + trace_term, 0.0)
 
 
 def trace_sqrt_product(cov1: np.ndarray, cov2: np.ndarray) -> float:
-    """Return tr((cov1 · cov2)^½) for symmetric positive semi-definite covariances."""
-    try:
-        factor = scipy.linalg.cholesky(cov1, lower=True)
-    except np.linalg.LinAlgError:
+    """Return tr((cov1 · cov2)^½) for symmetric positive semi-definite covariances.
+
+    Issues a ``NearSingularCovarianceWarning`` when either covariance is singular to working
+    precision; the result is then computed with eigenvalues clipped at zero and stays finite.
+    """
+    factor, info = scipy.linalg.lapack.dpotrf(cov1, lower=1, clean=1)
+    if info != 0:
         return _trace_sqrt_product_clipped(cov1, cov2)
-    product = factor.T @ cov2 @ factor
-    eigenvalues = scipy.linalg.eigvalsh((product + product.T) / 2.0)
-    if eigenvalues.min() < -1e-10 * max(eigenvalues.max(), 1.0):
-        return _trace_sqrt_product_clipped(cov1, cov2)
+
+    # dsygst with itype=2 overwrites the lower triangle of cov2 with that of Lᵀ cov2 L.
+    reduced, info = scipy.linalg.lapack.dsygst(cov2, factor, itype=2, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"LAPACK dsygst failed with info={info}")
+    eigenvalues = torch.linalg.eigvalsh(torch.from_numpy(reduced), UPLO="L").numpy()
+
+    largest = max(float(eigenvalues.max()), 0.0)
+    if eigenvalues.min() <= SINGULAR_TOLERANCE * len(eigenvalues) * largest:
+        _warn_near_singular()
     return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
 
 
-def _trace_sqrt_product_clipped(cov1: np.ndarray, cov2: np.ndarray) -> float:
+def _warn_near_singular() -> None:
     warnings.warn(
         "covariance is singular to working precision (fewer samples than feature dimensions, "
         "or duplicated samples); FID uses clipped eigenvalues and is biased",
         NearSingularCovarianceWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
+
+
+def _trace_sqrt_product_clipped(cov1: np.ndarray, cov2: np.ndarray) -> float:
+    _warn_near_singular()
     root1 = _symmetric_sqrt(cov1)
     product = root1 @ cov2 @ root1
     eigenvalues = np.linalg.eigvalsh((product + product.T) / 2.0)

@@ -71,10 +71,11 @@ class PruningContext:
         return self._channel_groups
 
     def real_batch(self, batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Draw a batch of training samples and labels without replacement."""
+        """Draw a batch of training samples and labels without replacement, on the GAN's device."""
         size = batch_size or self.settings.batch_size
         index = torch.randperm(len(self.dataset.train), generator=self.rng)[:size]
-        return self.dataset.train[index], self.dataset.train_labels[index]
+        device = next(self.gan.generator.parameters()).device
+        return self.dataset.train[index].to(device), self.dataset.train_labels[index].to(device)
 
     def loss_gradients(self, batches: int = 1, batch_size: int | None = None) -> dict[str, torch.Tensor]:
         """Return ∂L/∂w for every target weight, averaged over ``batches`` fresh batches.

@@ -14,6 +14,7 @@ import torch
 
 from ganbench.baselines import Baseline
 from ganbench.data.base import Dataset, DatasetSpec
+from ganbench.device import DEFAULT_DEVICE
 from ganbench.models.family import GAN, GANFamily
 from ganbench.pruning.context import PruningContext
 from ganbench.pruning.method import PruningMethod
@@ -60,20 +61,22 @@ def prune_and_train(
     seed: int,
     finetune: TrainSettings,
     rng: torch.Generator,
+    device: str = DEFAULT_DEVICE,
 ) -> PruningOutcome:
     """Prune ``gan`` (the trained baseline) to ``sparsity`` with the method and train it.
 
     Methods that start from the trained baseline get ``finetune.steps`` generator updates
     with the baseline's optimizer state. Methods that start from initialization get fresh
     networks, initialised as the baseline was (same seed), fresh optimizers and the
-    baseline's whole budget. ``plugin`` names the method's plugin in error messages.
+    baseline's whole budget. ``plugin`` names the method's plugin in error messages. Fresh
+    networks are moved to ``device``, where ``gan`` and its optimizers already are.
     """
     method = call_plugin(plugin, lambda: method_class(**options))
     settings = finetune
     budget = finetune.steps
     if method.starts_from == "initialization":
         torch.manual_seed(seed)
-        gan = family.build(spec, baseline.config.arch)
+        gan = family.build(spec, baseline.config.arch).to(device)
         settings = baseline.config.train
         optimizers = make_optimizers(gan, settings)
         budget = settings.steps

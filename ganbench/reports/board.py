@@ -14,6 +14,7 @@ import pandas as pd
 
 from ganbench import schema
 from ganbench.leaderboard import latest_rows, summarize
+from ganbench.metrics.protocol import protocol_conflicts
 from ganbench.reports.scores import budget_view, method_scores, overall_ranking
 from ganbench.samples import SampleGrids
 
@@ -24,6 +25,9 @@ _KEYS = [schema.DATASET, schema.MODEL, schema.METHOD, schema.SPARSITY, schema.TA
 class Section:
     """The rows of one (dataset, model) pair.
 
+    ``note`` explains why the pair is not ranked (rows under different metric protocols), or
+    is empty.
+
     ``summary`` rows carry ``picture_key``: the run key of the lowest seed's run, whose
     sample picture (if stored) is in ``Board.pictures``.
     """
@@ -33,6 +37,7 @@ class Section:
     summary: pd.DataFrame
     scores: pd.DataFrame
     problems: pd.DataFrame
+    note: str = ""
 
     @property
     def title(self) -> str:
@@ -73,14 +78,18 @@ def build_board(
         set(zip(summary[schema.DATASET], summary[schema.MODEL]))
         | set(zip(problems[schema.DATASET], problems[schema.MODEL]))
     )
+    ok = latest[latest[schema.STATUS] == schema.STATUS_OK] if not latest.empty else latest
+    conflicts = protocol_conflicts(ok)
     sections = []
     for dataset, model in pairs:
+        note = _conflict_note(conflicts[(dataset, model)]) if (dataset, model) in conflicts else ""
         sections.append(Section(
             dataset, model,
             summary=_pair(summary, dataset, model),
             scores=_pair(scores, dataset, model),
             problems=_pair(problems, dataset, model).sort_values(
                 [schema.SPARSITY, schema.METHOD, schema.TARGET, schema.SEED], kind="mergesort"),
+            note=note,
         ))
 
     pictures = {}
@@ -90,6 +99,16 @@ def build_board(
             if data is not None:
                 pictures[key] = data
     return Board(suite, description, summary, scores, overall, problems, sections, pictures)
+
+
+def _conflict_note(protocols: list[str]) -> str:
+    listed = "; ".join(f"`{protocol}`" for protocol in protocols)
+    return (
+        f"Not ranked: these rows were computed under {len(protocols)} different metric "
+        f"protocols ({listed}), so their values are not comparable. Rerun the suite into an "
+        "empty results folder (ganbench run --results-dir DIR) so that every row shares one "
+        "protocol."
+    )
 
 
 def _pair(frame: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:

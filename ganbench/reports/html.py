@@ -144,6 +144,8 @@ def _explanations() -> list[str]:
 
 def _section(section: Section, pictures: dict[str, bytes], figures: list[tuple[str, bytes]]) -> list[str]:
     parts = [f'<h2 id="{section.slug}">{escape(section.title)}</h2>']
+    if section.note:
+        parts.append(f'<p class="note">{escape(section.note)}</p>')
     if figures:
         parts.append('<div class="figures">')
         for caption, data in figures:

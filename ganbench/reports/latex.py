@@ -52,6 +52,8 @@ def render_latex(board: Board) -> str:
 
 def _section(suite: str, section: Section) -> list[str]:
     lines: list[str] = []
+    if section.note:
+        lines.append(f"% {escape_latex(section.note)}")
     if not section.summary.empty:
         lines += _float(
             f"{escape_latex(section.title)}: FID (lower is better), mode coverage and generator size per "

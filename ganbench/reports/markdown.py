@@ -49,6 +49,8 @@ def render_markdown(board: Board, figures: dict[str, list[tuple[str, str]]] | No
 
 def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
     lines = [f"## {section.title}", ""]
+    if section.note:
+        lines += [section.note, ""]
     if not section.summary.empty:
         records = section.summary.to_dict("records")
         lines += [_table(cells.result_columns(section.summary), records), ""]

@@ -8,7 +8,7 @@ from ganbench.metrics.evaluate import feature_extractor
 from ganbench.metrics.fid import features_to_fid
 from ganbench.metrics.mode_coverage import class_coverage, mixture_coverage
 
-SAMPLES = defaults.EVAL.samples
+SAMPLES = defaults.evaluation("image").samples
 
 
 def test_fid_digits_features(benchmark, registry):
