@@ -21,7 +21,8 @@ from ganbench.check import compare, render_regressions
 from ganbench.errors import GanbenchError, UsageError
 from ganbench.leaderboard import render_markdown, write_leaderboard
 from ganbench.registry import KINDS, Registry, load_registry
-from ganbench.runner import SweepSummary, run_suite
+from ganbench.progress import ConsoleHandler, stream_is_terminal
+from ganbench.runner import Execution, SweepSummary, run_suite
 from ganbench.store import ResultStore
 from ganbench.suite import Suite, builtin_suites, load_suite
 
@@ -65,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dirs(run)
     run.add_argument("--threads", type=_int, default=1, metavar="N",
                      help="torch threads per run (default 1; other values may change the last digits)")
+    run.add_argument("--workers", type=_int, default=1, metavar="N",
+                     help="execute runs in N local worker processes (default 1: in this process)")
+    run.add_argument("--dask-scheduler", metavar="ADDRESS",
+                     help="execute runs on the Dask distributed cluster whose scheduler is at "
+                          "ADDRESS, for example tcp://127.0.0.1:8786 (needs ganbench[dask])")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="also rerun the runs whose latest recorded row has status failed")
+    run.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR",
+                     help="folder for per-run log files, DIR/<suite>/<run key>.log (default ./runs)")
 
     listing = commands.add_parser("list", parents=[common], help="list methods, models, datasets and metrics",
                                   description="List every registered item with the plugin that provided it.")
@@ -115,7 +125,7 @@ def _int(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
+    args.console_level = _configure_logging(args.verbose, args.quiet)
     handlers = {"run": command_run, "list": command_list, "leaderboard": command_leaderboard,
                 "check": command_check}
     try:
@@ -128,17 +138,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
+def _configure_logging(verbose: bool, quiet: bool) -> int:
+    """Send log records of the chosen level to stderr; return that level.
+
+    The level is set on the handler as well as on the root logger, because per-run log
+    capture lowers the root logger's level to DEBUG while a run executes.
+    """
     level = logging.INFO
     if verbose:
         level = logging.DEBUG
     elif quiet:
         level = logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
+    handler = ConsoleHandler(sys.stderr)
+    handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s" if verbose else "%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    return level
 
 
 def _suite_and_registry(args: argparse.Namespace) -> tuple[Suite, Registry]:
@@ -155,29 +172,53 @@ def command_run(args: argparse.Namespace) -> int:
     )
     if args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.dask_scheduler is not None and args.workers != 1:
+        raise UsageError("--workers and --dask-scheduler exclude each other; the Dask cluster's "
+                         "workers execute the runs, so drop --workers")
     results = ResultStore(args.results_dir / f"{suite.name}.csv")
     cache = BaselineCache(args.cache_dir or default_cache_dir())
-    summary = run_suite(suite, registry, results, cache, threads=args.threads)
+    execution = Execution(
+        workers=args.workers, dask_scheduler=args.dask_scheduler, threads=args.threads,
+        retry_failed=args.retry_failed, runs_dir=args.runs_dir,
+        progress_bar=not args.quiet and stream_is_terminal(sys.stderr),
+        console_level=args.console_level,
+    )
+    summary = run_suite(suite, registry, results, cache, execution=execution)
     _log_summary(summary)
     frame = results.read()
     paths = write_leaderboard(frame, args.leaderboard_dir, suite.name, suite.description)
     logger.info("wrote %s", ", ".join(str(path) for path in paths))
     sys.stdout.write(render_markdown(frame, suite.name, suite.description))
-    return EXIT_FAILURE if summary.failed else EXIT_OK
+    return EXIT_FAILURE if summary.failed or summary.earlier_failed_rows else EXIT_OK
 
 
 def _log_summary(summary: SweepSummary) -> None:
     logger.info(
-        "sweep finished in %.1f s: %d runs, %d run now, %d skipped (already recorded), %d failed, %d declined",
+        "sweep finished in %.1f s: %d runs, %d run now, %d skipped (already recorded), "
+        "%d failed, %d declined, %d collapsed",
         summary.seconds, summary.total, summary.done, summary.skipped, summary.failed,
-        len(summary.declined_rows),
+        len(summary.declined_rows), len(summary.collapsed_rows),
     )
-    for row in summary.failed_rows:
+    if summary.failed_rows:
+        logger.error("%d run(s) failed in this sweep:", summary.failed)
+        for row in summary.failed_rows:
+            logger.error("  %s: %s", _describe_row(row), row[schema.ERROR])
+    if summary.earlier_failed_rows:
         logger.error(
-            "failed: %s/%s %s sparsity %s %s seed %s: %s",
-            row[schema.DATASET], row[schema.MODEL], row[schema.METHOD], row[schema.SPARSITY],
-            row[schema.TARGET], row[schema.SEED], row[schema.ERROR],
+            "%d run(s) failed in an earlier sweep and were not rerun; rerun them with "
+            "ganbench run --retry-failed:", len(summary.earlier_failed_rows),
         )
+        for row in summary.earlier_failed_rows:
+            logger.error("  %s: %s", _describe_row(row), row[schema.ERROR])
+
+
+def _describe_row(row: dict) -> str:
+    return (
+        f"{row[schema.DATASET]}/{row[schema.MODEL]} {row[schema.METHOD]} sparsity "
+        f"{float(row[schema.SPARSITY]):g} {row[schema.TARGET]} seed {row[schema.SEED]}"
+    )
 
 
 def command_list(args: argparse.Namespace) -> int:

@@ -29,3 +29,22 @@ class MethodDeclined(GanbenchError):
 
     The run is recorded with status ``declined`` rather than ``failed``.
     """
+
+
+class BaselineUnavailable(GanbenchError):
+    """Training this dense baseline already failed earlier in the same sweep.
+
+    The message is the original failure's, so every run of the baseline records the same
+    reason whichever process trained it first.
+    """
+
+
+def describe_error(error: BaseException) -> str:
+    """Return the text a failed run records for ``error``.
+
+    ganbench's own errors already name the plugin or the problem; any other exception is
+    prefixed with its class name.
+    """
+    if isinstance(error, GanbenchError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

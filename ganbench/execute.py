@@ -14,7 +14,8 @@ import torch
 
 from ganbench import METRICS_VERSION, schema
 from ganbench.baselines import BaselineCache
-from ganbench.errors import MethodDeclined, PluginError
+from ganbench.collapse import run_evidence
+from ganbench.errors import MethodDeclined, PluginError, describe_error
 from ganbench.metrics.evaluate import evaluate, feature_extractor
 from ganbench.models.family import GAN
 from ganbench.pruning.context import PruningContext
@@ -22,7 +23,7 @@ from ganbench.pruning.enforce import MaskEnforcer
 from ganbench.pruning.parameters import prunable_weights, sparsity
 from ganbench.registry import Registry
 from ganbench.suite import RunSpec
-from ganbench.training import TrainingDiverged, train
+from ganbench.training import train
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +63,10 @@ def execute_run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict
     except MethodDeclined as reason:
         row[schema.STATUS] = schema.STATUS_DECLINED
         row[schema.ERROR] = f"method {spec.method!r} declined: {reason}"
-    except (PluginError, TrainingDiverged) as error:
-        row[schema.STATUS] = schema.STATUS_FAILED
-        row[schema.ERROR] = str(error)
-    except Exception as error:  # any other failure must not end the sweep
+    except Exception as error:  # any failure, a plugin's included, must not end the sweep
         logger.debug("run %s failed:\n%s", spec.describe(), traceback.format_exc())
         row[schema.STATUS] = schema.STATUS_FAILED
-        row[schema.ERROR] = f"{type(error).__name__}: {error}"
+        row[schema.ERROR] = describe_error(error)
     row[schema.DURATION] = round(time.perf_counter() - started, 3)
     return row
 
@@ -89,7 +87,7 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
             enforcer.attach(optimizer)
 
     rng = torch.Generator().manual_seed(spec.seed + FINETUNE_SEED_OFFSET)
-    train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
+    log = train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
 
     measured_on = "generator" if spec.is_dense else spec.target
     row = {
@@ -97,6 +95,7 @@ def _run(spec: RunSpec, registry: Registry, cache: BaselineCache) -> dict:
         schema.FEATURES: feature_extractor(dataset_spec).fingerprint(),
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
+    row.update(run_evidence(dataset_spec, dataset, log))
     return row
 
 

@@ -36,6 +36,11 @@ D_PARAMS_NONZERO = "d_params_nonzero"
 D_FLOPS = "d_flops"
 D_FLOPS_EFFECTIVE = "d_flops_effective"
 
+# Evidence of a collapsed generator (see ganbench.collapse).
+D_LOSS_FINAL = "d_loss_final"
+FID_POINT_MASS = "fid_point_mass"
+COLLAPSE = "collapse"
+
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 STATUS_DECLINED = "declined"
@@ -62,9 +67,12 @@ METRIC_COLUMNS = [
     D_FLOPS_EFFECTIVE,
 ]
 
+COLLAPSE_COLUMNS = [COLLAPSE, D_LOSS_FINAL, FID_POINT_MASS]
+"""Filled for successful runs; ``collapse`` is empty unless a collapse rule fired."""
+
 REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
 """Columns every results file must have; metric columns may be absent (for example when a
 suite's datasets have no classes) and are then shown as missing."""
 
-ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + METRIC_COLUMNS
+ORDERED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS + METRIC_COLUMNS + COLLAPSE_COLUMNS
 """The order of the core columns in a new results file; plugin metric columns follow."""
