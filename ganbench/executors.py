@@ -37,24 +37,9 @@ from ganbench.execute import execute_run, identity_row
 from ganbench.registry import Registry, load_registry
 from ganbench.runlog import ForwardedRecord, capture_run_logs
 from ganbench.suite import RunSpec
+from ganbench.worker import WorkerSetup, worker_main
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WorkerSetup:
-    """What a worker needs to execute runs exactly as the driver would.
-
-    ``plugin_paths`` are absolute, ``cache_dir`` must be the same folder for every worker
-    (a shared file system on a cluster), ``forward_level`` is the driver's console log level.
-    """
-
-    plugin_paths: tuple[str, ...]
-    cache_dir: str
-    threads: int
-    sweep_id: str
-    forward_level: int
-    version: str = __version__
 
 
 @dataclass
@@ -252,7 +237,7 @@ class ProcessExecutor(Executor):
     def _start(self) -> "_WorkerSlot":
         driver_end, worker_end = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(worker_end, self.setup, os.getpid()),
+            target=worker_main, args=(worker_end, self.setup, os.getpid()),
             name="ganbench-worker", daemon=True,
         )
         process.start()
@@ -280,42 +265,6 @@ def _exit_reason(exitcode: int | None) -> str:
         except ValueError:
             return f"killed by signal {-exitcode}"
     return f"exit code {exitcode}"
-
-
-def _worker_main(connection, setup: WorkerSetup, driver_pid: int) -> None:
-    """Receive runs from the driver and send back their outcomes until told to stop."""
-    _exit_with_parent(driver_pid)
-    logging.captureWarnings(True)
-    try:
-        while True:
-            spec = connection.recv()
-            if spec is None:
-                return
-            connection.send(perform(spec, setup))
-    except (EOFError, OSError, KeyboardInterrupt):
-        return
-
-
-def _exit_with_parent(driver_pid: int) -> None:
-    """Make this worker exit when the driver process dies, even by SIGKILL."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the watchdog thread below still applies
-
-    if os.getppid() != driver_pid:
-        os._exit(1)  # the driver died before the signal was armed
-
-    def watch() -> None:
-        while os.getppid() == driver_pid:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="ganbench-parent-watch", daemon=True).start()
 
 
 class DaskExecutor(Executor):
@@ -348,6 +297,7 @@ class DaskExecutor(Executor):
             ) from None
         self.description = f"Dask cluster at {self.client.scheduler.address}"
         self._futures: dict = {}
+        self._completed = distributed.as_completed(loop=self.client.loop)
 
     def capacity(self) -> int:
         return max(1, sum(self.client.nthreads().values()))
@@ -358,11 +308,14 @@ class DaskExecutor(Executor):
             key=f"ganbench-run-{spec.key()}-{uuid.uuid4().hex[:8]}", pure=False, retries=0,
         )
         self._futures[future] = (spec, time.perf_counter())
+        self._completed.add(future)
 
     def collect(self) -> list[Outcome]:
         if not self._futures:
             return []
-        done, _ = self._distributed.wait(list(self._futures), return_when="FIRST_COMPLETED")
+        done = [next(self._completed)]
+        if self._completed.has_ready():
+            done += self._completed.next_batch(block=False)
         outcomes = []
         for future in done:
             spec, started = self._futures.pop(future)
