@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,17 @@ class BaselineCache:
     retries.
     """
 
+    # Loaded baselines kept in memory per cache object; a bound keeps memory flat in sweeps
+    # with many baselines.
+    MEMORY_ENTRIES = 4
+
     def __init__(self, directory: Path, sweep_id: str | None = None):
         self.directory = Path(directory)
         self.sweep_id = sweep_id
         # Baselines whose training raised in this process, so later runs fail fast.
         self._failures: dict[str, Exception] = {}
+        # Recently loaded baselines by key, with the identity of the file they came from.
+        self._memory: OrderedDict[str, tuple[tuple, Baseline]] = OrderedDict()
 
     def path(self, config: BaselineConfig) -> Path:
         return self.directory / f"{config.key()}.pt"
@@ -130,12 +137,20 @@ class BaselineCache:
 
         A per-key lock file serialises training, so concurrent processes that need the same
         baseline train it once. A checkpoint that cannot be read is retrained with a warning.
+        A baseline loaded recently by this object is returned from memory while its checkpoint
+        file is the same file (same inode, size and modification time): loading and verifying
+        it again would cost more than the bookkeeping of a run should.
         """
         failure = self._failures.get(config.key())
         if failure is not None:
             raise failure
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(config)
+        remembered = self._memory.get(config.key())
+        if remembered is not None and remembered[0] == _file_identity(path):
+            self._memory.move_to_end(config.key())
+            return remembered[1]
+
+        self.directory.mkdir(parents=True, exist_ok=True)
         lock_path = path.with_suffix(".lock")
         with open(lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -153,9 +168,18 @@ class BaselineCache:
                     baseline.state["digest"] = state_digest(baseline.state)
                     _atomic_save(baseline.state, path)
                     self._failure_path(config).unlink(missing_ok=True)
+                self._remember(config, _file_identity(path), baseline)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return baseline
+
+    def _remember(self, config: BaselineConfig, identity: tuple | None, baseline: Baseline) -> None:
+        if identity is None:
+            return
+        self._memory[config.key()] = (identity, baseline)
+        self._memory.move_to_end(config.key())
+        while len(self._memory) > self.MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
 
     def _failure_path(self, config: BaselineConfig) -> Path:
         return self.directory / f"{config.key()}.failed"
@@ -229,6 +253,15 @@ class BaselineCache:
             "log": log.as_dict(),
         }
         return Baseline(config, state)
+
+
+def _file_identity(path: Path) -> tuple | None:
+    """Return (device, inode, size, modification time in ns) of ``path``, None if absent."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def state_digest(state: dict) -> str:

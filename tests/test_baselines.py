@@ -179,3 +179,23 @@ def test_concurrent_processes_train_once(tmp_path):
         process.join(60)
     assert sorted(trained for trained, _ in outcomes) == [0, 1]
     assert outcomes[0][1] == outcomes[1][1]
+
+
+def test_memory_serves_unchanged_checkpoint(tmp_path, baseline, monkeypatch):
+    config, family, spec = baseline
+    cache = BaselineCache(tmp_path / "cache")
+    cache.get(config, family, spec)
+    loads = []
+    real_load = torch.load
+    monkeypatch.setattr("ganbench.baselines.torch.load", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+
+    first = cache.get(config, family, spec)
+    assert loads == []
+    assert cache.get(config, family, spec) is first
+
+    path = cache.path(config)
+    data = path.read_bytes()
+    path.unlink()
+    path.write_bytes(data)  # a new file with the same content: loaded and verified again
+    cache.get(config, family, spec)
+    assert loads == [1]
