@@ -159,8 +159,8 @@ class ProcessExecutor(Executor):
 
     Processes are started with the ``spawn`` method (no state inherited from the driver, no
     fork of a process with torch threads). Each worker receives runs through its own pipe,
-    so the driver knows which run a dead worker was executing; a dead worker is replaced by
-    a new one. Workers exit when the driver dies (Linux parent-death signal, and a check of
+    so the driver can tell which run a dead worker was executing. A dead worker is replaced
+    by a new one. Workers exit when the driver dies (Linux parent-death signal, and a check of
     the parent process id elsewhere).
     """
 

@@ -2,9 +2,9 @@
 
 ``SweepProgress`` counts the runs of one sweep (done, failed, skipped, running) and estimates
 the time left from the wall time per finished run so far, which accounts for parallel
-workers. On a terminal it keeps one bar on the last line of stderr, redrawn after every
-event; log records go through ``ConsoleHandler``, which lifts the bar out of the way and
-puts it back. When stderr is not a terminal (CI logs, files) there is no bar: the runner's
+workers. On a terminal it keeps one bar on the last line of stderr and redraws it after
+every event. Log records go through ``ConsoleHandler``, which erases the bar, writes the
+record and draws the bar again. When stderr is not a terminal (CI logs, files) there is no bar: the runner's
 per-run log line carries the counts and the estimate instead.
 """
 

@@ -44,7 +44,7 @@ def overlap_ranks(means, lows, highs) -> list[int | None]:
     Each method's interval is [low, high], or [mean, mean] when it has no interval (one
     seed). Methods are joined into groups by chains of overlapping intervals (intervals that
     touch overlap), so any two methods whose intervals overlap are in one group and share its
-    rank. Groups do not overlap each other, so they are ordered along the FID axis; a group's
+    rank. Groups do not overlap each other, so they are ordered along the FID axis. A group's
     rank is 1 + the number of methods in the groups below it (lower FID is better), as in
     competition ranking. A method without a mean gets None.
     """

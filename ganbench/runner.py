@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Execution:
-    """How a sweep executes its runs.
+    """Execution settings of a sweep.
 
     ``workers`` local processes (1: in the driver's process), or the Dask cluster at
     ``dask_scheduler`` when set. ``threads`` is torch's thread count in every process that
@@ -216,7 +216,7 @@ class _Sweep:
         self.progress.skipped_now()
 
     def _recorded_elsewhere(self, key: str) -> bool:
-        """Whether another sweep appended a row for ``key`` since this sweep read the results."""
+        """Return whether another sweep appended a row for ``key`` since this sweep started."""
         current = self.results.row_counts()
         return current.get(key, 0) > self.row_counts.get(key, 0)
 

@@ -1,7 +1,7 @@
 """The entry point of local worker processes, kept free of heavy imports.
 
 A worker process imports this module first, so it arms its parent-death guard before it
-spends seconds importing torch: a worker whose driver was killed during that time exits as
+spends seconds importing torch. A worker whose driver was killed during that time exits as
 soon as the guard is armed, instead of living on as an orphan.
 """
 
@@ -19,10 +19,10 @@ from ganbench import __version__
 
 @dataclass(frozen=True)
 class WorkerSetup:
-    """What a worker needs to execute runs exactly as the driver would.
+    """The settings a worker needs to execute runs exactly as the driver would.
 
-    ``plugin_paths`` are absolute, ``cache_dir`` must be the same folder for every worker
-    (a shared file system on a cluster), ``forward_level`` is the driver's console log level.
+    ``plugin_paths`` are absolute. ``cache_dir`` must be the same folder for every worker (a
+    shared file system on a cluster). ``forward_level`` is the driver's console log level.
     """
 
     plugin_paths: tuple[str, ...]
@@ -34,7 +34,7 @@ class WorkerSetup:
 
 
 def worker_main(connection, setup: WorkerSetup, driver_pid: int) -> None:
-    """Receive runs from the driver and send back their outcomes until told to stop."""
+    """Receive runs from the driver and send back their outcomes until the driver sends None."""
     _exit_with_parent(driver_pid)
     logging.captureWarnings(True)
     from ganbench.executors import perform  # imports torch: after the parent-death guard
