@@ -36,6 +36,9 @@ from ganbench.suite import RunSpec, Suite, expand
 
 logger = logging.getLogger(__name__)
 
+# How long a run whose claim another sweep holds waits before it is looked at again.
+CLAIM_RETRY_SECONDS = 2.0
+
 
 @dataclass(frozen=True)
 class Execution:
@@ -151,6 +154,7 @@ class _Sweep:
         self.dense_rows = _dense_rows(recorded)
         self.row_counts = Counter(recorded[schema.RUN_KEY]) if not recorded.empty else Counter()
         self.in_flight: dict[str, RunSpec] = {}
+        self.waiting_for_others: set[str] = set()
 
     def execute(self, pending: list[RunSpec]) -> None:
         executor = self._make_executor()
@@ -165,9 +169,8 @@ class _Sweep:
                     self._dispatch(queue, executor)
                     if not self.in_flight:
                         if queue:
-                            # The queue's rules make this impossible; fail loudly, not loop.
-                            raise RuntimeError(f"{len(queue)} pending runs cannot be dispatched")
-                        break
+                            self._wait_for_deferred(queue)
+                        continue
                     for outcome in executor.collect():
                         self._record(outcome, queue)
         finally:
@@ -192,13 +195,15 @@ class _Sweep:
     def _dispatch(self, queue: RunQueue, executor: Executor) -> None:
         """Submit ready runs until the executor is full or no run may start."""
         while len(self.in_flight) < executor.capacity():
-            run = queue.next_ready()
+            run = queue.next_ready(time.monotonic())
             if run is None:
                 return
             key = run.key()
             if not self.claims.try_claim(key):
-                logger.info("skipped %s: another sweep is executing it", run.describe())
-                self._skip(run, queue)
+                if key not in self.waiting_for_others:
+                    logger.info("waiting for %s: another sweep is executing it", run.describe())
+                    self.waiting_for_others.add(key)
+                queue.defer(run, time.monotonic() + CLAIM_RETRY_SECONDS)
                 continue
             if self._recorded_elsewhere(key):
                 logger.info("skipped %s: another sweep recorded it", run.describe())
@@ -207,8 +212,17 @@ class _Sweep:
                 continue
             self.logs.started(run, executor.description)
             executor.submit(run)
+            queue.started(run)
             self.in_flight[key] = run
             self.progress.dispatched()
+
+    def _wait_for_deferred(self, queue: RunQueue) -> None:
+        """Sleep until a deferred run may be looked at again; raise if no run is deferred."""
+        wakeup = queue.next_wakeup()
+        if wakeup is None:
+            # The queue's rules make this impossible; fail loudly rather than loop.
+            raise RuntimeError(f"{len(queue)} pending runs cannot be dispatched")
+        time.sleep(max(0.0, wakeup - time.monotonic()))
 
     def _skip(self, run: RunSpec, queue: RunQueue) -> None:
         queue.finished(run)

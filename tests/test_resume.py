@@ -111,3 +111,21 @@ def test_killed_sweep_resumes_without_duplicates(tmp_path):
     while workers_in(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not workers_in(tmp_path)
+
+
+def test_two_sweeps_share_one_results_file(tmp_path):
+    suite = write_suite(tmp_path, methods=["random", "magnitude", "taylor"], sparsities=[0.3, 0.6, 0.9])
+    env = dict(os.environ, GANBENCH_CACHE_DIR=str(tmp_path / "cache"))
+    command = [sys.executable, "-m", "ganbench", "run", "--suite", str(suite), "-q"]
+    sweeps = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for sweep in sweeps:
+        _, err = sweep.communicate(timeout=300)
+        assert sweep.returncode == 0, err
+
+    frame = pd.read_csv(tmp_path / "results" / "tiny.csv", dtype={schema.RUN_KEY: str})
+    assert len(frame) == 10
+    assert frame[schema.RUN_KEY].is_unique
+    assert (frame[schema.STATUS] == schema.STATUS_OK).all()
+    starts = start_counts(tmp_path / "runs" / "tiny", set(frame[schema.RUN_KEY]))
+    assert set(starts.values()) == {1}  # no run was executed by both sweeps

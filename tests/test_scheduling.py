@@ -50,10 +50,24 @@ def test_recorded_dense_lets_one_run_train(tmp_path, registry):
 
     queue = RunQueue(pruned, slots=2, is_cached=lambda config: False)
     first = queue.next_ready()
+    queue.started(first)
     assert queue.next_ready() is None  # the baseline is being trained by the first run
     queue.finished(first)
     assert queue.next_ready() is not None
 
     cached = RunQueue(pruned, slots=2, is_cached=lambda config: True)
+    queue.started(cached.next_ready())
     assert cached.next_ready() is not None
-    assert cached.next_ready() is not None
+
+
+def test_deferred_run_returns_after_its_time(runs):
+    queue = RunQueue(runs, slots=1, is_cached=lambda config: True)
+    dense = queue.next_ready(now=0.0)
+    queue.defer(dense, until=10.0)
+    assert queue.next_wakeup() == 10.0
+    assert describe(queue.next_ready(now=5.0)) == "cgan dense"
+    assert queue.next_ready(now=5.0) is None  # dcgan's pruned runs wait for its dense run
+    assert queue.next_ready(now=10.0) is dense
+    queue.finished(dense)
+    assert queue.next_wakeup() is None
+    assert describe(queue.next_ready(now=10.0)) == "dcgan random"
