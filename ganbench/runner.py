@@ -96,6 +96,7 @@ def run_suite(
     """
     execution = execution or Execution(threads=threads)
     runs = expand(suite, registry)
+    row_counts = results.row_counts()
     recorded = latest_rows(results.read())
     pending, earlier_failed = _pending_runs(runs, recorded, execution.retry_failed)
     summary = SweepSummary(total=len(runs), skipped=len(runs) - len(pending))
@@ -107,7 +108,7 @@ def run_suite(
     if not pending:
         return summary
 
-    sweep = _Sweep(suite, registry, results, cache, execution, recorded, summary)
+    sweep = _Sweep(suite, registry, results, cache, execution, recorded, row_counts, summary)
     started = time.perf_counter()
     try:
         sweep.execute(pending)
@@ -141,7 +142,7 @@ def _pending_runs(
 class _Sweep:
     """The driver loop of one sweep: dispatch, collect, record."""
 
-    def __init__(self, suite, registry, results, cache, execution, recorded, summary):
+    def __init__(self, suite, registry, results, cache, execution, recorded, row_counts, summary):
         self.suite: Suite = suite
         self.registry: Registry = registry
         self.results: ResultStore = results
@@ -152,7 +153,8 @@ class _Sweep:
         runs_dir = execution.runs_dir
         self.logs = RunLogs(None if runs_dir is None else Path(runs_dir) / suite.name)
         self.dense_rows = _dense_rows(recorded)
-        self.row_counts = Counter(recorded[schema.RUN_KEY]) if not recorded.empty else Counter()
+        # Rows per run key when the sweep started, retried runs' earlier rows included.
+        self.row_counts: Counter = row_counts
         self.in_flight: dict[str, RunSpec] = {}
         self.waiting_for_others: set[str] = set()
 

@@ -81,15 +81,20 @@ def test_retry_failed_reruns_only_failed_runs(broken_suite, workdir, capsys, mon
     assert "4 run(s) failed in an earlier sweep and were not rerun; rerun them with ganbench run --retry-failed" in err
     assert len(read_results(workdir)) == 6
 
+    # A retry that fails again appends a second failed row.
+    assert main(["run", "--suite", str(broken_suite), "--retry-failed", "-q"]) == 1
+    failed_keys = set(first.loc[first[schema.STATUS] == "failed", schema.RUN_KEY])
+    counts = read_results(workdir)[schema.RUN_KEY].value_counts()
+    assert set(counts[counts == 2].index) == failed_keys
+
     monkeypatch.delenv("FLAKY_RAISES")
     assert main(["run", "--suite", str(broken_suite), "--retry-failed", "-q"]) == 1  # wgan-gp still diverges
     again = read_results(workdir)
-    assert len(again) == 10
+    assert len(again) == 14
     counts = again[schema.RUN_KEY].value_counts()
-    failed_keys = set(first.loc[first[schema.STATUS] == "failed", schema.RUN_KEY])
-    assert set(counts[counts == 2].index) == failed_keys
+    assert set(counts[counts == 3].index) == failed_keys
     flaky = again[(again[schema.METHOD] == "flaky") & (again[schema.MODEL] == "dcgan")]
-    assert list(flaky[schema.STATUS]) == ["failed", "ok"]
+    assert list(flaky[schema.STATUS]) == ["failed", "failed", "ok"]
 
 
 def test_option_conflicts_exit_2(workdir, capsys):

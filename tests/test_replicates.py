@@ -31,7 +31,8 @@ def test_interval_of_constant_values_is_the_value():
 
 def test_interval_needs_two_values():
     low, high = bootstrap_mean_interval([3.0, float("nan")])
-    assert math.isnan(low) and math.isnan(high)
+    assert math.isnan(low)
+    assert math.isnan(high)
 
 
 def test_interval_ignores_value_order():

@@ -85,7 +85,7 @@ def test_concurrent_writers_do_not_interleave(tmp_path):
     assert (frame[schema.ERROR] == "x" * 500).all()
 
 
-def test_line_breaks_in_values_keep_one_line_per_row(tmp_path):
+def test_line_breaks_become_spaces(tmp_path):
     path = tmp_path / "r.csv"
     store = ResultStore(path)
     store.append(make_row("a", **{schema.ERROR: "first line\nsecond line\r\nthird"}))
