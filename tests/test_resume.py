@@ -57,9 +57,11 @@ def workers_in(folder):
 def test_killed_sweep_resumes_without_duplicates(tmp_path):
     suite = write_suite(
         tmp_path, methods=["random", "magnitude", "taylor"], sparsities=[0.2, 0.4, 0.6, 0.8],
-        seeds=[0, 1, 2],
+        seeds=[0, 1, 2, 3],
     )
-    expected_runs = 3 * (1 + 3 * 4)
+    # Enough runs that ten attempts, each killed after at most 3 new rows (4 when a row
+    # lands between the check and the kill), cannot finish the sweep.
+    expected_runs = 4 * (1 + 3 * 4)
     results = tmp_path / "results" / "tiny.csv"
     log_dir = tmp_path / "runs" / "tiny"
     env = dict(os.environ, GANBENCH_CACHE_DIR=str(tmp_path / "cache"))
