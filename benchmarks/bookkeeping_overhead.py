@@ -6,8 +6,9 @@ again into a fresh results file with a warm cache, timed. Bookkeeping per run is
 * the driver's time outside ``execute_run``: reading results, run claims, the result store
   append, the run log file, the ``ganbench_run_finished`` hook dispatch, progress; measured as
   the timed sweep's wall time minus the time spent inside ``execute_run``, divided by the runs;
-* the baseline cache lookup inside ``execute_run`` (``BaselineCache.get``: loading and
-  verifying each cached checkpoint once, then serving it from memory).
+* inside ``execute_run``: the baseline cache lookup (``BaselineCache.get``: loading and
+  verifying each cached checkpoint once, then serving it from memory) and plugin dispatch
+  (``Registry.get``, the look-up of the dataset, model and method entries).
 
 Because both are measured in the same process on the same clock, other load on the machine
 slows them and the runs alike, and the ratio stays meaningful.
@@ -31,7 +32,7 @@ import ganbench.executors
 import ganbench.runner
 from ganbench.baselines import BaselineCache
 from ganbench.claims import RunClaims
-from ganbench.registry import load_registry
+from ganbench.registry import Registry, load_registry
 from ganbench.runlog import RunLogs
 from ganbench.runner import Execution, run_suite
 from ganbench.store import ResultStore
@@ -57,6 +58,7 @@ def instrumented():
     targets = [
         (ganbench.executors, "execute_run", "run"),
         (BaselineCache, "get", "cache lookup"),
+        (Registry, "get", "plugin dispatch"),
         (ResultStore, "append", "store append"),
         (ResultStore, "row_counts", "recorded check"),
         (RunClaims, "try_claim", "claim"),
@@ -99,7 +101,8 @@ def main() -> None:
     median_run = statistics.median(run_times)
     driver = (wall - sum(run_times)) / runs
     lookup = sum(seconds["cache lookup"]) / runs
-    total = driver + lookup
+    dispatch = sum(seconds["plugin dispatch"]) / runs
+    total = driver + lookup + dispatch
 
     print(f"suite {suite.name}: {runs} runs with a warm baseline cache, one process, one torch thread")
     print(f"median run time (execute_run): {median_run * 1000:.1f} ms")
@@ -110,6 +113,7 @@ def main() -> None:
         print(f"| {name} (driver) | {per_run * 1000:.2f} | {per_run / median_run:.3%} |")
     print(f"| everything outside execute_run (driver) | {driver * 1000:.2f} | {driver / median_run:.3%} |")
     print(f"| cache lookup (inside execute_run) | {lookup * 1000:.2f} | {lookup / median_run:.3%} |")
+    print(f"| plugin dispatch (inside execute_run) | {dispatch * 1000:.3f} | {dispatch / median_run:.4%} |")
     print(f"| total | {total * 1000:.2f} | {total / median_run:.3%} |")
 
 
