@@ -178,10 +178,15 @@ class ProcessExecutor(Executor):
         slot = next(slot for slot in self._slots if slot.spec is None)
         if not slot.process.is_alive():
             self._replace(slot)
-            slot = next(slot for slot in self._slots if slot.spec is None)
+        try:
+            slot.connection.send(spec)
+        except OSError:
+            # The idle worker died after the check above; a fresh one gets the run.
+            logger.warning("worker pid %s died while idle; starting a new worker", slot.process.pid)
+            self._replace(slot)
+            slot.connection.send(spec)
         slot.spec = spec
         slot.started = time.perf_counter()
-        slot.connection.send(spec)
 
     def collect(self) -> list[Outcome]:
         busy = [slot for slot in self._slots if slot.spec is not None]
