@@ -117,3 +117,26 @@ def test_dead_worker_fails_only_its_run(tmp_path):
     others = frame[frame[schema.METHOD] != "self-killing"]
     assert (others[schema.STATUS] == schema.STATUS_OK).all()
     assert summary.failed == 1
+
+
+def test_dead_dask_worker_fails_only_its_run(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    plugin = tmp_path / "self_killing.py"
+    plugin.write_text(SELF_KILLING)
+    suite = write_suite(tmp_path, methods=["magnitude", "self-killing"], sparsities=[0.5])
+    # Without retries on other workers, the first death fails the task with KilledWorker.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, protocol="tcp",
+        ) as cluster:
+            summary, frame = sweep(tmp_path, suite, Execution(dask_scheduler=cluster.scheduler_address),
+                                   plugins=[str(plugin)])
+
+    status = dict(zip(frame[schema.METHOD], frame[schema.STATUS]))
+    assert status == {"dense": "ok", "magnitude": "ok", "self-killing": "failed"}
+    error = frame.loc[frame[schema.METHOD] == "self-killing", schema.ERROR].iloc[0]
+    assert error.startswith("the Dask workers executing this run died")
+    assert summary.failed == 1
