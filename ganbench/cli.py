@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 a run failed or the regression check found a regression; 2 invalid
 input (unknown names, values out of range, unreadable files), in which case no results file
-was changed.
+was changed; 130 interrupted with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ logger = logging.getLogger("ganbench")
 
 DEFAULT_SUITE = "quick"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by SIGINT
 
 
 def default_cache_dir() -> Path:
@@ -136,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     except GanbenchError as error:
         print(f"ganbench: error: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("ganbench: interrupted; finished runs are recorded, and the same command resumes "
+              "the sweep", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> int:

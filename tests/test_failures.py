@@ -104,3 +104,14 @@ def test_option_conflicts_exit_2(workdir, capsys):
     assert main(["run", "--suite", str(suite), "--workers", "2", "--dask-scheduler", "tcp://127.0.0.1:8786"]) == 2
     assert "--workers and --dask-scheduler exclude each other" in capsys.readouterr().err
     assert not (workdir / "results").exists()
+
+
+def test_interrupt_exits_130(workdir, capsys, monkeypatch):
+    suite = write_suite(workdir)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("ganbench.cli.run_suite", interrupted)
+    assert main(["run", "--suite", str(suite)]) == 130
+    assert "interrupted; finished runs are recorded" in capsys.readouterr().err
