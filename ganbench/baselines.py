@@ -6,6 +6,11 @@ with the trained weights, both optimizers' states (fine-tuning continues from th
 snapshot of both networks taken early in training for rewinding methods. Checkpoints are
 written to a temporary file and renamed, so a reader never sees a partial file, and are loaded
 with ``torch.load(weights_only=True)``.
+
+Each checkpoint stores its configuration and a SHA-256 digest of its tensors. A checkpoint
+that cannot be loaded (truncated, not a checkpoint), whose digest does not match (corrupted
+bytes, which ``torch.load`` does not detect) or whose configuration differs from the
+requested one is retrained with a warning and replaced.
 """
 
 from __future__ import annotations
@@ -14,16 +19,20 @@ import copy
 import dataclasses
 import fcntl
 import hashlib
+import io
 import json
 import logging
 import os
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from ganbench.data.base import DatasetSpec
+from ganbench.errors import BaselineUnavailable, describe_error
 from ganbench.models.family import GAN, GANFamily
 from ganbench.settings import ArchSettings, TrainSettings
 from ganbench.training import make_optimizers, train
@@ -99,12 +108,26 @@ class Baseline:
 
 
 class BaselineCache:
-    """A folder of baseline checkpoints named by their keys."""
+    """A folder of baseline checkpoints named by their keys.
 
-    def __init__(self, directory: Path):
+    ``sweep_id`` identifies the sweep this cache object serves. When it is set, a failed
+    training leaves a ``<key>.failed`` marker with that id, and every process of the same
+    sweep (local workers, Dask workers) fails the baseline's other runs with the same reason
+    instead of training it again. Markers of other sweeps are ignored, so a new sweep always
+    retries.
+    """
+
+    # Loaded baselines kept in memory per cache object; a bound keeps memory flat in sweeps
+    # with many baselines.
+    MEMORY_ENTRIES = 4
+
+    def __init__(self, directory: Path, sweep_id: str | None = None):
         self.directory = Path(directory)
+        self.sweep_id = sweep_id
         # Baselines whose training raised in this process, so later runs fail fast.
         self._failures: dict[str, Exception] = {}
+        # Recently loaded baselines by key, with the identity of the file they came from.
+        self._memory: OrderedDict[str, tuple[tuple, Baseline]] = OrderedDict()
 
     def path(self, config: BaselineConfig) -> Path:
         return self.directory / f"{config.key()}.pt"
@@ -119,27 +142,69 @@ class BaselineCache:
 
         A per-key lock file serialises training, so concurrent processes that need the same
         baseline train it once. A checkpoint that cannot be read is retrained with a warning.
+        A baseline loaded recently by this object is returned from memory while its checkpoint
+        file is the same file (same inode, size and modification time): loading and verifying
+        it again would cost more than the bookkeeping of a run should.
         """
         failure = self._failures.get(config.key())
         if failure is not None:
             raise failure
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(config)
+        remembered = self._memory.get(config.key())
+        if remembered is not None and remembered[0] == _file_identity(path):
+            self._memory.move_to_end(config.key())
+            return remembered[1]
+
+        self.directory.mkdir(parents=True, exist_ok=True)
         lock_path = path.with_suffix(".lock")
         with open(lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 baseline = self._load(config, path)
                 if baseline is None:
+                    self._raise_recorded_failure(config)
+                    _remove_stale_temporaries(path)
                     try:
                         baseline = self._train(config, family, spec, device)
                     except Exception as error:
                         self._failures[config.key()] = error
+                        self._record_failure(config, error)
                         raise
+                    baseline.state["digest"] = state_digest(baseline.state)
                     _atomic_save(baseline.state, path)
+                    self._failure_path(config).unlink(missing_ok=True)
+                self._remember(config, _file_identity(path), baseline)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return baseline
+
+    def _remember(self, config: BaselineConfig, identity: tuple | None, baseline: Baseline) -> None:
+        if identity is None:
+            return
+        self._memory[config.key()] = (identity, baseline)
+        self._memory.move_to_end(config.key())
+        while len(self._memory) > self.MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
+
+    def _failure_path(self, config: BaselineConfig) -> Path:
+        return self.directory / f"{config.key()}.failed"
+
+    def _raise_recorded_failure(self, config: BaselineConfig) -> None:
+        """Raise ``BaselineUnavailable`` if another process of this sweep failed to train it."""
+        if self.sweep_id is None:
+            return
+        try:
+            record = json.loads(self._failure_path(config).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if record.get("sweep") == self.sweep_id:
+            raise BaselineUnavailable(record["error"])
+
+    def _record_failure(self, config: BaselineConfig, error: Exception) -> None:
+        if self.sweep_id is None:
+            return
+        record = json.dumps({"sweep": self.sweep_id, "error": describe_error(error)})
+        _atomic_write(self._failure_path(config), record.encode("utf-8"))
 
     def _load(self, config: BaselineConfig, path: Path) -> Baseline | None:
         if not path.exists():
@@ -148,6 +213,10 @@ class BaselineCache:
             state = torch.load(path, map_location="cpu", weights_only=True)
             if json.loads(state["config"]) != config.as_dict():
                 raise ValueError("stored configuration differs from the requested one")
+            if "digest" not in state:
+                raise ValueError("it has no digest of its tensors (written by ganbench 0.1.0)")
+            if state["digest"] != state_digest(state):
+                raise ValueError("the digest of its tensors does not match the stored digest")
         except Exception as error:
             logger.warning(
                 "baseline checkpoint %s is unreadable (%s: %s); retraining it",
@@ -193,6 +262,45 @@ class BaselineCache:
         return Baseline(config, state)
 
 
+def _file_identity(path: Path) -> tuple | None:
+    """Return (device, inode, size, modification time in ns) of ``path``, None if absent."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def state_digest(state: dict) -> str:
+    """Return the SHA-256 hex digest of every entry of ``state`` except ``"digest"``.
+
+    Dicts are walked in sorted key order; tensors contribute their dtype, shape and raw bytes,
+    other values their ``repr``. Equal states give equal digests in any process.
+    """
+    hasher = hashlib.sha256()
+    _feed(hasher, {key: value for key, value in state.items() if key != "digest"})
+    return hasher.hexdigest()
+
+
+def _feed(hasher: Any, value: Any) -> None:
+    if isinstance(value, torch.Tensor):
+        tensor = value.detach().cpu().contiguous().reshape(-1)
+        hasher.update(f"tensor {tensor.dtype} {tuple(value.shape)};".encode())
+        hasher.update(tensor.view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, dict):
+        hasher.update(f"dict {len(value)};".encode())
+        for key in sorted(value, key=repr):
+            hasher.update(f"{key!r}:".encode())
+            _feed(hasher, value[key])
+    elif isinstance(value, (list, tuple)):
+        # Lists and tuples hash alike: pickling may not preserve which one a state used.
+        hasher.update(f"sequence {len(value)};".encode())
+        for item in value:
+            _feed(hasher, item)
+    else:
+        hasher.update(f"{value!r};".encode())
+
+
 def _clone(state: dict) -> dict:
     """Return CPU copies of a module state dict's tensors."""
     return {name: tensor.detach().to("cpu", copy=True) for name, tensor in state.items()}
@@ -209,11 +317,28 @@ def _to_cpu(value):
     return value
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files left by processes killed while saving ``path``.
+
+    Only the holder of the key's lock writes these files, and the caller holds it.
+    """
+    for stale in path.parent.glob(f"{path.name}*.tmp"):
+        logger.debug("removing %s, left by an interrupted save", stale)
+        stale.unlink(missing_ok=True)
+
+
 def _atomic_save(state: dict, path: Path) -> None:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    _atomic_write(path, buffer.getvalue())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it to ``path``."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            torch.save(state, handle)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -3,7 +3,7 @@
 Exit codes: 0 success; 1 a run failed or the regression check found a regression; 2 invalid
 input (unknown names, values out of range, unreadable files, missing dataset files), in which
 case no results file was changed; 3 the metric self-test failed before the sweep, so nothing
-was recorded.
+was recorded; 130 interrupted with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from ganbench.device import DEFAULT_DEVICE, resolve_device
 from ganbench.errors import GanbenchError, SelfTestFailed, UsageError
 from ganbench.preflight import download_datasets
 from ganbench.registry import KINDS, Registry, load_registry
+from ganbench.progress import ConsoleHandler, stream_is_terminal
 from ganbench.reports import write_leaderboard
-from ganbench.runner import SweepSummary, run_suite
+from ganbench.runner import Execution, SweepSummary, run_suite
 from ganbench.samples import SampleGrids, samples_dir
 from ganbench.store import ResultStore
 from ganbench.suite import Suite, builtin_suites, load_suite
@@ -36,6 +37,7 @@ logger = logging.getLogger("ganbench")
 
 DEFAULT_SUITE = "quick"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_SELF_TEST = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by SIGINT
 
 
 def default_cache_dir() -> Path:
@@ -76,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--download", action="store_true",
                      help="download the suite's datasets that are not shipped (MNIST, Fashion-MNIST) "
                           "into the data directory before running")
+    run.add_argument("--workers", type=_int, default=1, metavar="N",
+                     help="execute runs in N local worker processes (default 1: in this process)")
+    run.add_argument("--dask-scheduler", metavar="ADDRESS",
+                     help="execute runs on the Dask distributed cluster whose scheduler is at "
+                          "ADDRESS, for example tcp://127.0.0.1:8786 (needs ganbench[dask])")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="also rerun the runs whose latest recorded row has status failed")
+    run.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR",
+                     help="folder for per-run log files, DIR/<suite>/<run key>.log (default ./runs)")
 
     listing = commands.add_parser("list", parents=[common], help="list methods, models, datasets and metrics",
                                   description="List every registered item with the plugin that provided it.")
@@ -153,7 +164,7 @@ def _int(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
+    args.console_level = _configure_logging(args.verbose, args.quiet)
     handlers = {"run": command_run, "list": command_list, "leaderboard": command_leaderboard,
                 "check": command_check}
     try:
@@ -167,19 +178,30 @@ def main(argv: list[str] | None = None) -> int:
     except GanbenchError as error:
         print(f"ganbench: error: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("ganbench: interrupted; finished runs are recorded, and the same command resumes "
+              "the sweep", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
+def _configure_logging(verbose: bool, quiet: bool) -> int:
+    """Send log records of the chosen level to stderr; return that level.
+
+    The level is set on the handler as well as on the root logger, because per-run log
+    capture lowers the root logger's level to DEBUG while a run executes.
+    """
     level = logging.INFO
     if verbose:
         level = logging.DEBUG
     elif quiet:
         level = logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
+    handler = ConsoleHandler(sys.stderr)
+    handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s" if verbose else "%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    return level
 
 
 def _suite_and_registry(args: argparse.Namespace) -> tuple[Suite, Registry]:
@@ -196,16 +218,26 @@ def command_run(args: argparse.Namespace) -> int:
     )
     if args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.dask_scheduler is not None and args.workers != 1:
+        raise UsageError("--workers and --dask-scheduler exclude each other; the Dask cluster's "
+                         "workers execute the runs, so drop --workers")
     device = _apply_execution(args)
     if args.download:
         download_datasets(set(suite.datasets), registry)
     results = ResultStore(args.results_dir / f"{suite.name}.csv")
     cache = BaselineCache(args.cache_dir or default_cache_dir())
-    summary = run_suite(suite, registry, results, cache, threads=args.threads, device=device,
-                        self_test=args.self_test)
+    execution = Execution(
+        workers=args.workers, dask_scheduler=args.dask_scheduler, threads=args.threads,
+        retry_failed=args.retry_failed, runs_dir=args.runs_dir,
+        progress_bar=not args.quiet and stream_is_terminal(sys.stderr),
+        console_level=args.console_level, device=device, self_test=args.self_test,
+    )
+    summary = run_suite(suite, registry, results, cache, execution=execution)
     _log_summary(summary)
     _write_and_print_leaderboard(results, args.leaderboard_dir, suite)
-    return EXIT_FAILURE if summary.failed else EXIT_OK
+    return EXIT_FAILURE if summary.failed or summary.earlier_failed_rows else EXIT_OK
 
 
 def _write_and_print_leaderboard(results: ResultStore, directory: Path, suite: Suite) -> None:
@@ -219,16 +251,29 @@ def _write_and_print_leaderboard(results: ResultStore, directory: Path, suite: S
 
 def _log_summary(summary: SweepSummary) -> None:
     logger.info(
-        "sweep finished in %.1f s: %d runs, %d run now, %d skipped (already recorded), %d failed, %d declined",
+        "sweep finished in %.1f s: %d runs, %d run now, %d skipped (already recorded), "
+        "%d failed, %d declined, %d collapsed",
         summary.seconds, summary.total, summary.done, summary.skipped, summary.failed,
-        len(summary.declined_rows),
+        len(summary.declined_rows), len(summary.collapsed_rows),
     )
-    for row in summary.failed_rows:
+    if summary.failed_rows:
+        logger.error("%d run(s) failed in this sweep:", summary.failed)
+        for row in summary.failed_rows:
+            logger.error("  %s: %s", _describe_row(row), row[schema.ERROR])
+    if summary.earlier_failed_rows:
         logger.error(
-            "failed: %s/%s %s sparsity %s %s seed %s: %s",
-            row[schema.DATASET], row[schema.MODEL], row[schema.METHOD], row[schema.SPARSITY],
-            row[schema.TARGET], row[schema.SEED], row[schema.ERROR],
+            "%d run(s) failed in an earlier sweep and were not rerun; rerun them with "
+            "ganbench run --retry-failed:", len(summary.earlier_failed_rows),
         )
+        for row in summary.earlier_failed_rows:
+            logger.error("  %s: %s", _describe_row(row), row[schema.ERROR])
+
+
+def _describe_row(row: dict) -> str:
+    return (
+        f"{row[schema.DATASET]}/{row[schema.MODEL]} {row[schema.METHOD]} sparsity "
+        f"{float(row[schema.SPARSITY]):g} {row[schema.TARGET]} seed {row[schema.SEED]}"
+    )
 
 
 def command_list(args: argparse.Namespace) -> int:
@@ -296,8 +341,9 @@ def command_check(args: argparse.Namespace) -> int:
             fresh_path = Path(folder) / f"{suite.name}.csv"
             device = _apply_execution(args)
             cache = BaselineCache(args.cache_dir or default_cache_dir())
-            summary = run_suite(suite, registry, ResultStore(fresh_path), cache, device=device,
-                                self_test=args.self_test)
+            execution = Execution(console_level=args.console_level, device=device,
+                                  self_test=args.self_test)
+            summary = run_suite(suite, registry, ResultStore(fresh_path), cache, execution=execution)
             _log_summary(summary)
         fresh = ResultStore(fresh_path).read()
         regressions = compare(fresh, reference, tolerances)

@@ -36,3 +36,22 @@ class SelfTestFailed(GanbenchError):
 
     Raised before a sweep records anything; the command line exits with code 3.
     """
+
+
+class BaselineUnavailable(GanbenchError):
+    """Training this dense baseline already failed earlier in the same sweep.
+
+    The message is the original failure's, so every run of the baseline records the same
+    reason whichever process trained it first.
+    """
+
+
+def describe_error(error: BaseException) -> str:
+    """Return the text a failed run records for ``error``.
+
+    ganbench's own errors already name the plugin or the problem; any other exception is
+    prefixed with its class name.
+    """
+    if isinstance(error, GanbenchError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -14,9 +14,10 @@ import torch
 
 from ganbench import METRICS_VERSION, schema
 from ganbench.baselines import BaselineCache
+from ganbench.collapse import run_evidence
 from ganbench.compute import FlopCounter, PhaseCost, RunCost, step_flops
 from ganbench.device import DEFAULT_DEVICE, move_to_device
-from ganbench.errors import MethodDeclined, PluginError
+from ganbench.errors import MethodDeclined, PluginError, describe_error
 from ganbench.metrics.evaluate import evaluate, feature_extractor
 from ganbench.metrics.protocol import metric_protocol
 from ganbench.models.family import GAN
@@ -25,7 +26,7 @@ from ganbench.pruning.procedure import PruningOutcome, prune_and_train
 from ganbench.registry import Registry
 from ganbench.samples import SampleGrids, sample_grid
 from ganbench.suite import RunSpec
-from ganbench.training import TrainingDiverged, train
+from ganbench.training import train
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +73,10 @@ def execute_run(
     except MethodDeclined as reason:
         row[schema.STATUS] = schema.STATUS_DECLINED
         row[schema.ERROR] = f"method {spec.method!r} declined: {reason}"
-    except (PluginError, TrainingDiverged) as error:
-        row[schema.STATUS] = schema.STATUS_FAILED
-        row[schema.ERROR] = str(error)
-    except Exception as error:  # any other failure must not end the sweep
+    except Exception as error:  # any failure, a plugin's included, must not end the sweep
         logger.debug("run %s failed:\n%s", spec.describe(), traceback.format_exc())
         row[schema.STATUS] = schema.STATUS_FAILED
-        row[schema.ERROR] = f"{type(error).__name__}: {error}"
+        row[schema.ERROR] = describe_error(error)
     row[schema.DURATION] = round(time.perf_counter() - started, 3)
     return row
 
@@ -109,16 +107,15 @@ def _run(
             steps=spec.finetune.steps,
             flops=spec.finetune.steps * step_flops(gan, family, dataset, spec.finetune),
         )
-        finetuning.seconds = train(
-            gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng
-        ).seconds
+        log = train(gan, family, dataset, spec.finetune, spec.finetune.steps, optimizers, rng)
+        finetuning.seconds = log.seconds
     else:
         started = time.perf_counter()
         with FlopCounter() as counter:
             outcome = prune(
                 spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng, device
             )
-        gan, masks = outcome.gan, outcome.masks
+        gan, masks, log = outcome.gan, outcome.masks, outcome.log
         # The schedule's training is fine-tuning; scoring and analysis around it are pruning.
         finetuning = PhaseCost(steps=outcome.steps, seconds=outcome.seconds, flops=outcome.flops)
         pruning.steps = outcome.pruning_steps
@@ -136,6 +133,7 @@ def _run(
     }
     row.update(evaluate(gan, dataset_spec, dataset, registry.metrics(), spec.eval, spec.seed, masks))
     row.update(RunCost(pretraining, pruning, finetuning).columns())
+    row.update(run_evidence(dataset_spec, dataset, log, spec.eval))
     if grids is not None:
         _store_picture(grids, spec, gan, dataset)
     return row

@@ -73,7 +73,8 @@ def ganbench_run_finished(row, suite):
     """Report a finished run to loggers.
 
     Called once after each run's result row has been written to the result store, whether
-    the run succeeded, failed or was declined. ``row`` is a dict mapping column names to
+    the run succeeded, failed or was declined. It is called in the sweep's driver process,
+    whichever executor (local workers, a Dask cluster) executed the run. ``row`` is a dict mapping column names to
     values (see ``ganbench.schema``); ``suite`` is the suite's name. Implementations must not
     modify ``row``. The return value is ignored, and an exception raised here is logged
     without failing the run.

@@ -1,11 +1,14 @@
 """The leaderboard table: a pure function from the result table to ranked summary rows.
 
 For every (dataset, model) pair, the successful runs are grouped by (method, sparsity,
-target) with seeds aggregated, and ranked by mean FID within each sparsity (rank 1 is the
-lowest FID; equal FIDs share a rank). A table whose rows were computed under different
-metric protocols (``ganbench.metrics.protocol``) is not ranked. ``ganbench.reports`` renders
-the summary in every format, with the runs that failed or were declined listed under each
-table and the reason a table is not ranked.
+target) with seeds aggregated (mean, standard deviation, n, and a 95 % bootstrap interval of
+the mean FID, see ``ganbench.replicates``), and ranked by mean FID within each sparsity:
+rank 1 is the lowest FID, and methods whose intervals overlap share a rank. A table whose
+rows were computed under different metric protocols (``ganbench.metrics.protocol``) is not
+ranked. Collapsed runs (``ganbench.collapse``) stay in the aggregates, and ``collapsed``
+counts them. ``ganbench.reports`` renders the summary in every format, with the runs that
+failed, were declined or collapsed listed under each table, and the reason a table is not
+ranked.
 
 Nothing here reads the clock or the environment, so the same results always give the same
 rows.
@@ -17,6 +20,7 @@ import pandas as pd
 
 from ganbench import schema
 from ganbench.metrics.protocol import protocol_conflicts
+from ganbench.replicates import bootstrap_mean_interval, overlap_ranks
 
 SUMMARY_COLUMNS = [
     schema.DATASET, schema.MODEL, schema.SPARSITY, "rank", schema.METHOD, schema.TARGET,
@@ -25,7 +29,7 @@ SUMMARY_COLUMNS = [
     schema.HIGH_QUALITY_SHARE, schema.MODE_KL, schema.SPARSITY_ACHIEVED,
     schema.G_PARAMS, schema.G_PARAMS_NONZERO, schema.G_FLOPS, schema.G_FLOPS_EFFECTIVE,
     schema.D_PARAMS, schema.D_PARAMS_NONZERO, schema.D_FLOPS, schema.D_FLOPS_EFFECTIVE,
-    schema.G_LATENCY_MS,
+    schema.G_LATENCY_MS, "fid_ci_low", "fid_ci_high", "collapsed",
 ]
 
 # Training compute per phase (ganbench.compute), averaged over seeds like the metrics.
@@ -67,19 +71,31 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
             frame[column] = float("nan")
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
 
+    if schema.COLLAPSE not in frame.columns:
+        frame[schema.COLLAPSE] = ""
+    frame["_collapsed"] = frame[schema.COLLAPSE].fillna("").astype(str) != ""
+
     keys = [schema.DATASET, schema.MODEL, schema.SPARSITY, schema.METHOD, schema.TARGET]
+    # Rows in a fixed order, so that sums and bootstrap resamples do not depend on the order
+    # in which parallel workers recorded them.
+    frame = frame.sort_values(keys + [schema.SEED, schema.RUN_KEY], kind="mergesort")
     grouped = frame.groupby(keys, sort=True, dropna=False)
     summary = grouped[_MEAN_COLUMNS].mean()
     summary["n"] = grouped[schema.FID].count()
     summary["fid_mean"] = grouped[schema.FID].mean()
     summary["fid_std"] = grouped[schema.FID].std(ddof=1)
+    intervals = grouped[schema.FID].apply(lambda values: bootstrap_mean_interval(values.tolist()))
+    summary["fid_ci_low"] = [low for low, _ in intervals]
+    summary["fid_ci_high"] = [high for _, high in intervals]
+    summary["collapsed"] = grouped["_collapsed"].sum().astype(int)
     summary = summary.reset_index()
 
-    summary["rank"] = (
-        summary.groupby([schema.DATASET, schema.MODEL, schema.SPARSITY])["fid_mean"]
-        .rank(method="min")
-        .astype("Int64")
-    )
+    summary["rank"] = pd.Series(pd.NA, index=summary.index, dtype="Int64")
+    for _, cell in summary.groupby([schema.DATASET, schema.MODEL, schema.SPARSITY]).groups.items():
+        ranks = overlap_ranks(
+            summary.loc[cell, "fid_mean"], summary.loc[cell, "fid_ci_low"], summary.loc[cell, "fid_ci_high"]
+        )
+        summary.loc[cell, "rank"] = pd.array(ranks, dtype="Int64")
     for dataset, model in protocol_conflicts(frame):
         unranked = (summary[schema.DATASET] == dataset) & (summary[schema.MODEL] == model)
         summary.loc[unranked, "rank"] = pd.NA

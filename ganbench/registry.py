@@ -73,6 +73,9 @@ class Registry:
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
     problems: list[Problem] = field(default_factory=list)
+    # The plugin files and folders the registry was built from, as absolute paths, so that
+    # worker processes can build the same registry.
+    plugin_paths: tuple[str, ...] = ()
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries[kind])
@@ -173,7 +176,8 @@ def build_plugin_manager(
 def load_registry(plugin_paths: tuple[str, ...] = ()) -> Registry:
     """Build the registry from installed plugins and ``plugin_paths`` (files or folders)."""
     manager, providers, problems = build_plugin_manager(tuple(plugin_paths))
-    registry = Registry(manager, problems=problems)
+    absolute = tuple(str(Path(path).expanduser().resolve()) for path in plugin_paths)
+    registry = Registry(manager, problems=problems, plugin_paths=absolute)
     for kind, hook_name in _HOOKS.items():
         for implementation in getattr(manager.hook, hook_name).get_hookimpls():
             provider = providers[implementation.plugin_name]

@@ -60,6 +60,10 @@ D_FLOPS_EFFECTIVE = "d_flops_effective"
 
 G_LATENCY_MS = "g_latency_ms"
 LATENCY_THREADS = "latency_threads"
+# Evidence of a collapsed generator (see ganbench.collapse).
+D_LOSS_FINAL = "d_loss_final"
+FID_POINT_MASS = "fid_point_mass"
+COLLAPSE = "collapse"
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
@@ -110,6 +114,9 @@ METRIC_COLUMNS = [
     LATENCY_THREADS,
 ]
 
+COLLAPSE_COLUMNS = [COLLAPSE, D_LOSS_FINAL, FID_POINT_MASS]
+"""Filled for successful runs; ``collapse`` is empty unless a collapse rule fired."""
+
 REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
 """Columns every results file must have; metric columns may be absent (for example when a
 suite's datasets have no classes) and are then shown as missing."""
@@ -119,6 +126,10 @@ LATER_RUN_COLUMNS = [TRAIN_STEPS]
 
 ORDERED_COLUMNS = (
     IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + PROVENANCE_COLUMNS + METRIC_COLUMNS
-    + COMPUTE_COLUMNS
+    + COMPUTE_COLUMNS + COLLAPSE_COLUMNS
 )
 """The order of the core columns in a new results file; plugin metric columns follow."""
+
+TIMING_COLUMNS = [DURATION, G_LATENCY_MS, PRETRAIN_SECONDS, PRUNE_SECONDS, FINETUNE_SECONDS]
+"""Wall-time measurements: they differ between repeats of the same run, unlike every other
+column, which the run's configuration determines."""

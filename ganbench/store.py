@@ -1,9 +1,15 @@
 """The result store: an append-only CSV file with one row per finished run.
 
-Writers hold an exclusive ``flock`` on a lock file beside the results while they append. Each
-row is written with a single ``write`` call followed by ``fsync``, so concurrent writers never
-interleave rows and a killed process loses at most the row it was writing. A torn last line (no trailing newline)
-is ignored with a warning when reading and removed before the next append.
+Writers hold an exclusive ``flock`` on a lock file beside the results while they append, and
+readers a shared one, so a reader never sees half of a row or of a rewrite. Each row is one
+line (line breaks inside values are replaced by spaces) written with a single ``write`` call
+followed by ``fsync``, so concurrent writers never interleave rows and a killed process loses
+at most the row it was writing. A torn last line (no trailing newline) is ignored with a
+warning when reading and removed before the next append.
+
+Sweeps that share a results file coordinate through run claims (``RunClaims``): a sweep
+executes a run only while it holds that run's claim, so two sweeps started on the same suite
+never execute the same run at the same time.
 
 Rows are never edited or deleted. When a row brings a column the file does not have yet (a
 new metric plugin), the file is rewritten with the extra column to a temporary file that
@@ -19,8 +25,10 @@ import io
 import logging
 import math
 import os
+import re
 import tempfile
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
@@ -49,13 +57,31 @@ class ResultStore:
         """
         if not self.path.exists():
             return pd.DataFrame(columns=schema.ORDERED_COLUMNS)
-        text = _complete_text(self.path.read_text(encoding="utf-8"), self.path)
-        return parse_results(text, str(self.path))
+        with self._locked(fcntl.LOCK_SH, required=False):
+            text = self.path.read_text(encoding="utf-8")
+        return parse_results(_complete_text(text, self.path), str(self.path))
 
     def recorded_keys(self) -> set[str]:
         """Return the run keys that already have a row, whatever their status."""
         frame = self.read()
         return set(frame[schema.RUN_KEY].astype(str))
+
+    def row_counts(self) -> Counter:
+        """Return how many complete rows each run key has.
+
+        Cheaper than ``read``: only the key column is parsed and nothing is validated. A torn
+        last line is left out without a warning.
+        """
+        if not self.path.exists():
+            return Counter()
+        with self._locked(fcntl.LOCK_SH, required=False):
+            text = self.path.read_text(encoding="utf-8")
+        reader = csv.reader(io.StringIO(text[: text.rfind("\n") + 1]))
+        header = next(reader, [])
+        if schema.RUN_KEY not in header:
+            return Counter()
+        index = header.index(schema.RUN_KEY)
+        return Counter(row[index] for row in reader if len(row) > index)
 
     def append(self, row: dict) -> None:
         """Append one row, adding any new columns to the file's header."""
@@ -86,18 +112,36 @@ class ResultStore:
                     os.fsync(handle.fileno())
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        # The lock lives in a separate file because the results file itself may be replaced.
+    def _locked(self, operation: int = fcntl.LOCK_EX, required: bool = True) -> Iterator[None]:
+        """Hold ``flock(operation)`` on the lock file beside the results.
+
+        The lock lives in a separate file because the results file itself may be replaced.
+        With ``required=False`` (readers), a lock file that cannot be created, for example in
+        a read-only checkout, means reading without the lock.
+        """
         lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            lock = open(lock_path, "a")
+        except OSError:
+            if required:
+                raise
+            yield
+            return
+        with lock:
+            fcntl.flock(lock, operation)
             try:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _replace(self, header: list[str], rows: list[dict]) -> None:
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}")
+        # Temporary files of writers that were killed during a rewrite; the caller holds the
+        # exclusive lock, so no live writer owns one.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        descriptor, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
                 _write_all(handle, header, rows)
@@ -120,7 +164,11 @@ def ordered_columns(row: dict) -> list[str]:
 
 
 def format_row(row: dict, header: list[str]) -> dict:
-    """Return the row's values as CSV strings; floats use ``repr`` so they read back exactly."""
+    """Return the row's values as CSV strings; floats use ``repr`` so they read back exactly.
+
+    Line breaks inside text values become spaces, so that every row is exactly one line and
+    a torn row is recognisable by its missing newline.
+    """
     formatted = {}
     for column in header:
         value = row.get(column, "")
@@ -128,9 +176,14 @@ def format_row(row: dict, header: list[str]) -> dict:
             formatted[column] = "" if math.isnan(value) else repr(value)
         elif value is None:
             formatted[column] = ""
+        elif isinstance(value, str):
+            formatted[column] = _LINE_BREAKS.sub(" ", value)
         else:
             formatted[column] = value
     return formatted
+
+
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
 def parse_results(text: str, source: str) -> pd.DataFrame:

@@ -62,7 +62,7 @@ def test_markdown_has_every_table(results):
     assert "| 1              | magnitude | generator | 1.00        | 2/2            | yes             |" in text
     assert "| 0.50       | random    | generator | 100                 | 40              | 10                  | 150" in text
     assert "1.36×      | over budget" in text
-    assert "| 10.50 ± 0.71 (n=2) |" in text
+    assert "| 10.50 ± 0.71 (n=2, 95% CI 10–11) " in text
     assert "scores \\| were NaN second line" in text
 
 

@@ -1,6 +1,7 @@
 """The result store: exact round trips, torn rows, new columns, concurrent writers."""
 
 import multiprocessing
+import warnings
 
 import pandas as pd
 import pytest
@@ -82,3 +83,66 @@ def test_concurrent_writers_do_not_interleave(tmp_path):
     assert len(frame) == 160
     assert frame[schema.RUN_KEY].is_unique
     assert (frame[schema.ERROR] == "x" * 500).all()
+
+
+def test_line_breaks_become_spaces(tmp_path):
+    path = tmp_path / "r.csv"
+    store = ResultStore(path)
+    store.append(make_row("a", **{schema.ERROR: "first line\nsecond line\r\nthird"}))
+    store.append(make_row("b"))
+    assert path.read_text().count("\n") == 3
+    assert store.read()[schema.ERROR].iloc[0] == "first line second line third"
+
+
+def test_row_counts_count_rows_per_key(tmp_path):
+    path = tmp_path / "r.csv"
+    store = ResultStore(path)
+    assert store.row_counts() == {}
+    store.append(make_row("a"))
+    store.append(make_row("a", **{schema.STATUS: "failed"}))
+    store.append(make_row("b"))
+    with open(path, "a") as handle:
+        handle.write("c,s,ok")  # torn
+    assert store.row_counts() == {"a": 2, "b": 1}
+
+
+def test_rewrite_removes_stale_temporary_files(tmp_path):
+    path = tmp_path / "r.csv"
+    store = ResultStore(path)
+    store.append(make_row("a"))
+    stale = tmp_path / ".r.csv.abc123.tmp"
+    stale.write_text("left by a killed writer")
+    store.append(make_row("b", plugin_metric=1.0))  # a new column rewrites the file
+    assert not stale.exists()
+    assert list(store.read()[schema.RUN_KEY]) == ["a", "b"]
+
+
+def _append_growing_columns(path, count):
+    store = ResultStore(path)
+    for index in range(count):
+        # Every row brings a new column, so every append rewrites and replaces the file.
+        store.append(make_row(f"k{index}", **{f"metric_{index}": float(index), schema.ERROR: "y" * 300}))
+
+
+def test_reader_sees_whole_rows_during_rewrites(tmp_path):
+    path = tmp_path / "r.csv"
+    ResultStore(path).append(make_row("first"))
+    context = multiprocessing.get_context("spawn")
+    writer = context.Process(target=_append_growing_columns, args=(path, 60))
+    writer.start()
+    store = ResultStore(path)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TornRowWarning)  # a half row would raise
+        while True:
+            finished = not writer.is_alive()
+            frame = store.read()
+            assert frame[schema.RUN_KEY].is_unique
+            assert (frame[schema.ERROR].iloc[1:] == "y" * 300).all()
+            seen.append(len(frame))
+            if finished:
+                break
+    writer.join(60)
+    assert writer.exitcode == 0
+    assert seen == sorted(seen)
+    assert seen[-1] == 61

@@ -17,6 +17,8 @@ class DCGAN(GANFamily):
     name = "dcgan"
     description = "non-saturating BCE loss, BatchNorm transposed-convolution generator"
     conditional = False
+    # Binary cross-entropy of real and generated batches is zero only for perfect separation.
+    discriminator_loss_floor = 0.0
 
     def discriminator_loss(self, gan, real, real_labels, fake, fake_labels, rng, gradient_penalty):
         real_logits = gan.discriminator(real, real_labels)

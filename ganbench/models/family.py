@@ -97,6 +97,10 @@ class GANFamily(ABC):
     name: str = ""
     description: str = ""
     conditional: bool = False
+    # The discriminator loss of a discriminator that separates every real sample from every
+    # generated one, or None when the loss has no such floor (a Wasserstein critic's loss is
+    # unbounded below). Collapse detection flags fine-tuning that ends near this value.
+    discriminator_loss_floor: float | None = None
 
     def uses_batch_norm(self, role: str, spec: DatasetSpec) -> bool:
         """Whether the ``role`` network for ``spec`` has BatchNorm after its hidden layers.

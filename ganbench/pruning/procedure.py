@@ -22,7 +22,7 @@ from ganbench.pruning.parameters import target_roles
 from ganbench.pruning.pruners import call_plugin, make_pruner
 from ganbench.pruning.schedules import FineTuner, run_schedule
 from ganbench.settings import TrainSettings
-from ganbench.training import make_optimizers
+from ganbench.training import TrainingLog, make_optimizers
 
 
 @dataclass
@@ -33,7 +33,7 @@ class PruningOutcome:
     FLOPs of the schedule's training. ``pruning_steps`` are the steps the method reported
     training for itself outside the schedule (``PruningContext.trained_steps``).
     ``uses_pretraining`` is False for methods that start from initialization instead of the
-    trained dense baseline.
+    trained dense baseline. ``log`` is the loss log of the last training segment.
     """
 
     gan: GAN
@@ -43,6 +43,7 @@ class PruningOutcome:
     flops: int
     pruning_steps: int
     uses_pretraining: bool
+    log: TrainingLog | None = None
 
 
 def prune_and_train(
@@ -103,7 +104,7 @@ def prune_and_train(
     return PruningOutcome(
         gan=gan, masks=pruner.masks(), steps=tuner.steps, seconds=tuner.seconds,
         flops=tuner.flops, pruning_steps=int(context.trained_steps),
-        uses_pretraining=method.starts_from != "initialization",
+        uses_pretraining=method.starts_from != "initialization", log=tuner.last_log,
     )
 
 

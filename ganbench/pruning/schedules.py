@@ -17,7 +17,7 @@ from ganbench.compute import FlopCounter
 from ganbench.data.base import Dataset
 from ganbench.models.family import GAN, GANFamily
 from ganbench.settings import TrainSettings
-from ganbench.training import make_optimizers, train
+from ganbench.training import TrainingLog, make_optimizers, train
 
 
 @dataclass
@@ -27,6 +27,7 @@ class FineTuner:
     ``steps`` counts generator updates, ``seconds`` the wall time of training and ``flops``
     its estimated FLOPs (``ganbench.compute`` convention), over all segments. Pruning events
     that run inside a segment (the gradual schedule) are included in its time and FLOPs.
+    ``last_log`` is the loss log of the latest segment, which ends the run's training.
     """
 
     gan: GAN
@@ -38,6 +39,7 @@ class FineTuner:
     steps: int = 0
     seconds: float = 0.0
     flops: int = 0
+    last_log: TrainingLog | None = None
 
     def train(self, steps: int, on_step: Callable[[int], None] | None = None) -> None:
         with FlopCounter() as counter:
@@ -46,6 +48,7 @@ class FineTuner:
         self.steps += steps
         self.seconds += log.seconds
         self.flops += counter.flops
+        self.last_log = log
 
     def reset_optimizers(self) -> None:
         """Replace the optimizers by fresh ones with the same settings and no state."""

@@ -26,7 +26,7 @@ class Section:
     """The rows of one (dataset, model) pair.
 
     ``note`` explains why the pair is not ranked (rows under different metric protocols), or
-    is empty.
+    is empty. ``collapsed`` lists the pair's successful runs labelled as collapsed.
 
     ``summary`` rows carry ``picture_key``: the run key of the lowest seed's run, whose
     sample picture (if stored) is in ``Board.pictures``.
@@ -38,6 +38,7 @@ class Section:
     scores: pd.DataFrame
     problems: pd.DataFrame
     note: str = ""
+    collapsed: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -80,6 +81,9 @@ def build_board(
     )
     ok = latest[latest[schema.STATUS] == schema.STATUS_OK] if not latest.empty else latest
     conflicts = protocol_conflicts(ok)
+    collapsed = ok.iloc[0:0]
+    if not ok.empty and schema.COLLAPSE in ok.columns:
+        collapsed = ok[ok[schema.COLLAPSE].fillna("").astype(str) != ""]
     sections = []
     for dataset, model in pairs:
         note = _conflict_note(conflicts[(dataset, model)]) if (dataset, model) in conflicts else ""
@@ -90,6 +94,8 @@ def build_board(
             problems=_pair(problems, dataset, model).sort_values(
                 [schema.SPARSITY, schema.METHOD, schema.TARGET, schema.SEED], kind="mergesort"),
             note=note,
+            collapsed=_pair(collapsed, dataset, model).sort_values(
+                [schema.SPARSITY, schema.METHOD, schema.TARGET, schema.SEED], kind="mergesort"),
         ))
 
     pictures = {}

@@ -53,12 +53,23 @@ def si(value) -> str:
 
 
 def fid(record: dict) -> str:
+    """Return the FID cell: mean, and with several seeds ± std, n and the 95 % interval.
+
+    A trailing "collapsed" (or "collapsed k/n") says how many of the runs were labelled
+    collapsed by ``ganbench.collapse``.
+    """
     mean = record["fid_mean"]
     if missing(mean):
         return ""
     text = f"{mean:#.4g}"
     if record["n"] > 1:
-        text += f" ± {record['fid_std']:.2g} (n={record['n']})"
+        text += f" ± {record['fid_std']:.2g} (n={record['n']}"
+        if not missing(record.get("fid_ci_low")):
+            text += f", 95% CI {record['fid_ci_low']:.4g}–{record['fid_ci_high']:.4g}"
+        text += ")"
+    collapsed = record.get("collapsed")
+    if not missing(collapsed) and collapsed:
+        text += " collapsed" if record["n"] <= 1 else f" collapsed {int(collapsed)}/{record['n']}"
     return text
 
 
@@ -171,6 +182,13 @@ OVERALL_COLUMNS = [
 def _problem_text(value) -> str:
     return str(value).replace("\n", " ")
 
+
+COLLAPSE_COLUMNS = [
+    SPARSITY, METHOD, TARGET,
+    Column("seed", lambda r: str(r[schema.SEED]), value_of(schema.SEED)),
+    Column("evidence", lambda r: _problem_text(r[schema.COLLAPSE]), None, numeric=False),
+]
+"""Runs of a section whose generator collapsed, with the evidence; they stay in the table."""
 
 PROBLEM_COLUMNS = [
     SPARSITY, METHOD, TARGET,

@@ -164,6 +164,9 @@ def _section(section: Section, pictures: dict[str, bytes], figures: list[tuple[s
     if not section.problems.empty:
         parts += ["<h3>Runs without a result</h3>",
                   _table(cells.PROBLEM_COLUMNS, section.problems.to_dict("records"), "problems")]
+    if section.collapsed is not None and not section.collapsed.empty:
+        parts += ["<h3>Collapsed runs (included above)</h3>",
+                  _table(cells.COLLAPSE_COLUMNS, section.collapsed.to_dict("records"), "collapsed")]
     return parts
 
 

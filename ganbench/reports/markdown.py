@@ -64,6 +64,10 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
     if not section.problems.empty:
         records = section.problems.to_dict("records")
         lines += ["Runs without a result:", "", _table(cells.PROBLEM_COLUMNS, records, escape=True), ""]
+    if section.collapsed is not None and not section.collapsed.empty:
+        records = section.collapsed.to_dict("records")
+        lines += ["Collapsed runs (included above):", "",
+                  _table(cells.COLLAPSE_COLUMNS, records, escape=True), ""]
     return lines
 
 
