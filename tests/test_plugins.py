@@ -166,3 +166,17 @@ def test_pip_installed_package_is_listed_and_runs(tmp_path):
     assert "anti-magnitude" in run.stdout
     results = (tmp_path / "results" / "tiny.csv").read_text()
     assert ",anti-magnitude,0.5,generator," in results
+
+
+def test_shipped_suites_list_every_builtin_method(registry):
+    from ganbench.pruning.method import parse_method_spec
+    from ganbench.suite import load_suite
+
+    builtin = {
+        name for name in registry.names("method")
+        if registry.provider("method", name).distribution.startswith("ganbench ")
+    }
+    assert len(builtin) >= 13
+    for suite_name in ("quick", "mnist"):
+        listed = {parse_method_spec(spec)[0] for spec in load_suite(suite_name).methods}
+        assert builtin - listed == set(), suite_name
