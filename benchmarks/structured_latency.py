@@ -1,6 +1,7 @@
 """Latency against FLOPs of every image generator after structured 50 % channel pruning.
 
-For each GAN family on ``digits``, builds the generator with the default architecture, removes
+For each GAN family on each image dataset (``digits``, ``mnist-5k``, ``stacked-mnist-5k`` by
+default), builds the generator with the default architecture, removes
 channels with ``channel-l1`` (layer scope) to sparsity 0.5, and measures the median CPU
 latency of batch-64 forward passes (one torch thread) of the dense and the pruned generator,
 alternating between them. Prints the FLOPs ratio, the latency ratio and the speed-up as a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 
 import torch
 
@@ -30,14 +32,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=300, help="timed passes per measurement")
     parser.add_argument("--rounds", type=int, default=5, help="alternating dense/pruned measurements")
     parser.add_argument("--sparsity", type=float, default=0.5)
+    parser.add_argument("--datasets", nargs="+", default=["digits", "mnist-5k", "stacked-mnist-5k"],
+                        help="image datasets whose generators are measured")
     args = parser.parse_args()
     torch.set_num_threads(1)
     registry = load_registry()
-    spec = registry.dataset("digits")
 
-    print("| model | G FLOPs dense | G FLOPs pruned | FLOPs ratio | latency dense (ms) | latency pruned (ms) | latency ratio | speed-up / FLOPs reduction |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for model in ("dcgan", "cgan", "wgan-gp"):
+    print("| dataset | model | G FLOPs dense | G FLOPs pruned | FLOPs ratio | latency dense (ms) | latency pruned (ms) | latency ratio | speed-up / FLOPs reduction |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for dataset, model in itertools.product(args.datasets, ("dcgan", "cgan", "wgan-gp")):
+        spec = registry.dataset(dataset)
         torch.manual_seed(0)
         gan = registry.model(model).build(spec, defaults.architecture(spec.kind))
         dense = copy.deepcopy(gan.generator)
@@ -65,7 +69,7 @@ def main() -> None:
         flops_ratio = flops_pruned / flops_dense
         latency_ratio = latency_pruned / latency_dense
         fraction = (1 / latency_ratio) / (1 / flops_ratio)
-        print(f"| {model} | {flops_dense:,} | {flops_pruned:,} | {flops_ratio:.3f} | {latency_dense:.3f} | "
+        print(f"| {dataset} | {model} | {flops_dense:,} | {flops_pruned:,} | {flops_ratio:.3f} | {latency_dense:.3f} | "
               f"{latency_pruned:.3f} | {latency_ratio:.3f} | {fraction:.2f} |")
 
 
