@@ -115,7 +115,8 @@ def _labelled(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     """Return the rows whose text ``column`` is not empty (none when the column is absent)."""
     if rows.empty or column not in rows.columns:
         return rows.iloc[0:0]
-    return rows[rows[column].fillna("").astype(str) != ""]
+    values = rows[column]
+    return rows[values.notna() & (values.astype(str) != "")]
 
 
 def _conflict_note(protocols: list[str]) -> str:
