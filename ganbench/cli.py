@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ganbench import __version__, schema
+from ganbench.atomic import write_atomic
 from ganbench.baselines import BaselineCache
 from ganbench.check import (
     TOLERANCES, compare, parse_tolerance, render_regressions, replace_reference, report_json,
@@ -24,6 +25,7 @@ from ganbench.check import (
 from ganbench.data.location import DATA_DIR_VARIABLE
 from ganbench.device import DEFAULT_DEVICE, resolve_device
 from ganbench.errors import GanbenchError, SelfTestFailed, UsageError
+from ganbench.findings import findings_page
 from ganbench.preflight import download_datasets
 from ganbench.registry import KINDS, Registry, load_registry
 from ganbench.progress import ConsoleHandler, stream_is_terminal
@@ -39,6 +41,7 @@ from ganbench.suite import Suite, builtin_suites, load_suite
 logger = logging.getLogger("ganbench")
 
 DEFAULT_SUITE = "quick"
+FINDINGS_SUITE = "findings"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_SELF_TEST = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by SIGINT
 
@@ -118,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
                     ".html and the plots in leaderboard/<suite>/.")
     _add_suite(board)
     _add_dirs(board)
+
+    findings = commands.add_parser(
+        "findings", parents=[common], help="write the findings page from a suite's results",
+        description="Answer, from RESULTS_DIR/<suite>.csv alone, whether pruning changes mode "
+                    "coverage and stability, whether pruning the discriminator hurts more than "
+                    "pruning the generator, and which methods beat the random and small-dense "
+                    "baselines; write the page to OUTPUT.")
+    _add_suite(findings, default=FINDINGS_SUITE)
+    findings.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR",
+                          help="folder of result tables (default ./results)")
+    findings.add_argument("--output", type=Path, default=Path("docs/findings.md"), metavar="FILE",
+                          help="the page to write (default docs/findings.md)")
+    findings.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 when OUTPUT differs from the page the results give")
 
     check = commands.add_parser("check", parents=[common], help="rerun a suite and compare with committed results",
                                 description="Run a suite into a temporary file and compare it with the reference.")
@@ -202,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.console_level = _configure_logging(args.verbose, args.quiet)
     handlers = {"run": command_run, "search": command_search, "list": command_list,
-                "leaderboard": command_leaderboard, "check": command_check}
+                "leaderboard": command_leaderboard, "check": command_check,
+                "findings": command_findings}
     try:
         return handlers[args.command](args)
     except UsageError as error:
@@ -296,6 +314,11 @@ def command_search(args: argparse.Namespace) -> int:
                               result.suite.description, grids)
     logger.info("wrote the trials' leaderboard to %s", paths[0])
     sys.stdout.write(result.text)
+    failed = sum(trial.failed for trial in result.outcome.trials)
+    if failed:
+        logger.error("%d trial run(s) failed and were counted as beyond the tolerance; see the "
+                     "trials above, and rerun them with --retry-failed", failed)
+        return EXIT_FAILURE
     return EXIT_OK
 
 
@@ -381,6 +404,28 @@ def command_leaderboard(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UsageError(f"no results for suite {suite.name!r} at {path}; run: ganbench run --suite {args.suite}")
     _write_and_print_leaderboard(ResultStore(path), args.leaderboard_dir, suite)
+    return EXIT_OK
+
+
+def command_findings(args: argparse.Namespace) -> int:
+    name = Path(args.suite).stem if args.suite.endswith(".toml") else args.suite
+    path = args.results_dir / f"{name}.csv"
+    if not path.exists():
+        raise UsageError(
+            f"no results for suite {name!r} at {path}; run: ganbench run --suite {args.suite}"
+        )
+    command = "ganbench findings" + ("" if args.suite == FINDINGS_SUITE else f" --suite {args.suite}")
+    page = findings_page(ResultStore(path).read(), path.as_posix(), command)
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
+        if current != page:
+            print(f"ganbench findings: {args.output} is not the page that {path} gives; "
+                  f"regenerate it with: {command}")
+            return EXIT_FAILURE
+        print(f"ganbench findings: {args.output} matches {path}")
+        return EXIT_OK
+    write_atomic(args.output, page.encode("utf-8"))
+    logger.info("wrote %s from %s", args.output, path)
     return EXIT_OK
 
 

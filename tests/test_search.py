@@ -119,7 +119,8 @@ def test_report_with_seeds_uses_bootstrap_intervals():
     assert low < 0 < high
     assert f"at 0.47 the 95 % bootstrap interval of the mean margin" in text
     assert f"{low:+.4g} to {high:+.4g}: uncertain" in text
-    assert "at 0.95" in text and "clearly beyond" in text
+    assert "at 0.95" in text
+    assert "clearly beyond" in text
     assert "the answer is not established at 95 %" in text
 
 
@@ -133,7 +134,8 @@ def test_search_command_records_trials_as_runs(workdir, capsys):
             "--dataset", "ring8", "--tolerance", "0.5", "--max-trials", "3", "-q"]
     assert main(args) == 0
     first = capsys.readouterr().out
-    assert "Answer:" in first and "trial bound (3)" in first
+    assert "Answer:" in first
+    assert "trial bound (3)" in first
 
     store = ResultStore(workdir / "results" / "tiny-search.csv")
     rows = store.text_rows()
@@ -167,3 +169,26 @@ def test_search_rejects_bad_input(workdir, capsys, extra, message):
     assert main(args) == 2
     assert message in capsys.readouterr().err
     assert not (workdir / "results" / "tiny-search.csv").exists()
+
+
+def test_failed_trials_exit_one(workdir, capsys):
+    plugin = workdir / "boom.py"
+    plugin.write_text(
+        "from ganbench import hookimpl\n"
+        "from ganbench.pruning import PruningMethod\n\n"
+        "class Boom(PruningMethod):\n"
+        "    name = 'boom'\n\n"
+        "    def score(self, context):\n"
+        "        raise RuntimeError('scores unavailable')\n\n"
+        "@hookimpl\n"
+        "def ganbench_register_methods(register):\n"
+        "    register(Boom)\n"
+    )
+    suite = write_suite(workdir, methods=["magnitude"])
+    args = ["search", "--plugin", str(plugin), "--suite", str(suite), "--method", "boom",
+            "--model", "dcgan", "--dataset", "ring8", "--tolerance", "0.1", "--max-trials", "2"]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "Answer: no sparsity tried is within 10 % of the dense FID" in captured.out
+    assert "scores unavailable" in captured.out
+    assert "2 trial run(s) failed" in captured.err

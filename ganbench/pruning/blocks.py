@@ -27,6 +27,8 @@ from ganbench.pruning.parameters import PRUNABLE_LAYERS, target_roles
 def removable_blocks(gan: GAN, target: str) -> list[str]:
     """Return the qualified names of the removable blocks of the target network(s).
 
+    A declared block that has already been replaced by ``nn.Identity`` is left out.
+
     Raises ValueError naming the network when its declaration lists a name that is not one
     of its submodules, lists the network itself, or lists a name twice.
     """
@@ -46,13 +48,14 @@ def removable_blocks(gan: GAN, target: str) -> list[str]:
                     f"names such as 'blocks.0', got {name!r}"
                 )
             try:
-                network.get_submodule(name)
+                block = network.get_submodule(name)
             except AttributeError:
                 raise ValueError(
                     f"{role} ({type(network).__name__}).removable_blocks() lists {name!r}, "
                     "which is not a submodule of the network"
                 ) from None
-            names.append(f"{role}.{name}")
+            if not isinstance(block, nn.Identity):
+                names.append(f"{role}.{name}")
     return names
 
 

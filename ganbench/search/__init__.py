@@ -1,6 +1,6 @@
 """Adaptive search: the largest sparsity whose FID stays within a tolerance of the dense row.
 
-``bisection`` holds the search itself, ``trials`` runs each trial as ordinary recorded runs,
+``bisection`` contains the search itself, ``trials`` runs each trial as ordinary recorded runs,
 and ``report`` renders the outcome that ``ganbench search`` prints.
 """
 

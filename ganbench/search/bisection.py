@@ -20,7 +20,7 @@ from ganbench.errors import UsageError
 
 
 class Decision(Protocol):
-    """What the search needs to know about one trial."""
+    """The outcome of one trial as the search reads it: its sparsity and its decision."""
 
     sparsity: float
     within: bool
@@ -31,7 +31,7 @@ class SearchOutcome:
     """The trials in the order they ran, and what they bracket.
 
     ``answer`` is the largest sparsity tried that was within tolerance (0.0, the dense row,
-    when none was); ``failing`` is the smallest sparsity tried above it that was not, or None
+    when none was). ``failing`` is the smallest sparsity tried above it that was not, or None
     when the largest searched sparsity passed. ``stopped`` says why the search ended.
     """
 

@@ -25,7 +25,7 @@ DEFAULT_MAX_TRIALS = 8
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """What to search: one method on one dataset and model, and how far."""
+    """A search request: one method on one dataset and model, and the search's bounds."""
 
     method: str
     dataset: str

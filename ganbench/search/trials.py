@@ -38,11 +38,12 @@ class SearchFailed(GanbenchError):
 class Trial:
     """One trial: every seed's run at one sparsity, judged against the dense rows.
 
-    ``margins`` are, per seed, FID − (1 + tolerance) × the dense FID of the same seed; the
-    trial is ``within`` tolerance when their mean is at most 0, which is the same as the mean
+    ``margins`` are, per seed, FID − (1 + tolerance) × the dense FID of the same seed. The
+    trial is ``within`` tolerance when their mean is at most 0. That is the same as the mean
     FID being at most (1 + tolerance) × the mean dense FID. ``margin_interval`` is the 95 %
     bootstrap interval of that mean (NaN with one seed). ``problem`` is the status and reason
-    of a run that did not succeed; such a trial is not within tolerance.
+    of a run that did not succeed; such a trial is not within tolerance. ``failed`` counts
+    its runs with status ``failed`` (declined runs are not failures).
     """
 
     sparsity: float
@@ -55,6 +56,7 @@ class Trial:
     run_keys: tuple[str, ...] = ()
     problem: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    failed: int = 0
 
     @property
     def ratio(self) -> float:
@@ -115,7 +117,8 @@ class TrialRunner:
             for spec, row in rows if row is None or row[schema.STATUS] != schema.STATUS_OK
         ]
         if problems:
-            return Trial(sparsity, False, run_keys=keys, problem="; ".join(problems))
+            failed = sum(1 for _, row in rows if row is not None and row[schema.STATUS] == schema.STATUS_FAILED)
+            return Trial(sparsity, False, run_keys=keys, problem="; ".join(problems), failed=failed)
 
         fids = tuple(float(row[schema.FID]) for _, row in rows)
         dense = tuple(float(self.dense[spec.seed][schema.FID]) for spec, _ in rows)
@@ -140,12 +143,12 @@ class TrialRunner:
         """Copy successful rows of ``runs`` that the reference records and this store lacks."""
         if self.reference is None or self.reference.path == self.store.path:
             return
-        wanted = {spec.key() for spec in runs} - set(self.store.recorded_keys())
-        if not wanted:
+        missing = {spec.key() for spec in runs} - set(self.store.recorded_keys())
+        if not missing:
             return
         found = {}
         for row in self.reference.text_rows():
-            if row.get(schema.RUN_KEY) in wanted and row.get(schema.STATUS) == schema.STATUS_OK:
+            if row.get(schema.RUN_KEY) in missing and row.get(schema.STATUS) == schema.STATUS_OK:
                 found[row[schema.RUN_KEY]] = row
         for key in sorted(found):
             logger.info("copied run %s from %s", key, self.reference.path)
