@@ -1,9 +1,9 @@
 """Layer dropping: remove the hidden layers whose absence hurts the adversarial loss least.
 
 Each block that a target network declares removable (the equal-width hidden layers of the MLP
-backbones) is bypassed alone, replaced by the identity, and scored by how much that raises
-the quality proxy of the ``sensitivity`` method (``ganbench.pruning.proxy``): the adversarial
-loss of the block's network against the trained opponent on fixed batches. The blocks with
+backbones) is bypassed alone, replaced by the identity. Its score is how much that raises the
+quality proxy of the ``sensitivity`` method (``ganbench.pruning.proxy``), the adversarial loss
+of the block's network against the trained opponent on fixed batches. The blocks with
 the smallest increase are removed, as many in each network as bring its sparsity closest to
 the target (``ganbench.pruning.block_method``). The removed blocks leave the network, which
 is then fine-tuned with the standard budget. Blocks are scored once, before any is removed.

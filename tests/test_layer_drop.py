@@ -192,7 +192,7 @@ def test_closest_count_with_stop_reason(registry, baselines):
 def test_both_networks_reach_target_alone(registry, baselines):
     outcome, _ = run(registry, baselines, FixedScores, 0.5, target="both")
     # The discriminator has 2·64 + 2·64·64 + 64 = 8,384 weights: losing blocks.1 gives 0.4885,
-    # within 0.02 of 0.5. The generator stops at 0.4384 and says so.
+    # within 0.02 of 0.5. The generator stops at 0.4384 and states why.
     assert isinstance(outcome.gan.discriminator.blocks[1], nn.Identity)
     assert isinstance(outcome.gan.generator.blocks[1], nn.Identity)
     assert outcome.sparsity_note.startswith("generator stopped at sparsity 0.4384")

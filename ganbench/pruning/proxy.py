@@ -1,8 +1,8 @@
 """A quality proxy for pruning decisions: the adversarial loss of one network on fixed batches.
 
 Methods that compare candidate pruning decisions (``sensitivity`` prunes one layer at a time,
-``layer-drop`` bypasses one block at a time) need a number that says how much a change hurt,
-computed without the test metrics. ``AdversarialLossProxy`` returns the loss that the
+``layer-drop`` bypasses one block at a time) need a number that measures how much a change
+hurt, computed without the test metrics. ``AdversarialLossProxy`` returns the loss that the
 network of ``role`` minimises during training, against its trained opponent, on batches
 drawn once at construction from the context's seeded random generator: generated samples
 for the generator; real and generated samples for the discriminator. A higher value after a
