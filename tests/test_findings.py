@@ -153,16 +153,17 @@ def test_page_states_and_cites_rows():
     assert f"| {row_id} " in page
     assert "lower FID than random in 8 of 8 seeds (p = 0.0078)" in page
     # Pruning the discriminator gives 1.5 × dense FID for every method, so that row is equal.
-    assert f"magnitude: against random, a lower FID in 1 of 2 target and sparsity combinations ({row_id})" in page
+    assert (f"magnitude: against random, a significantly lower FID in 1 of 2 target and sparsity "
+            f"combinations ({row_id})") in page
     modes_id = by_label(section.modes, method="magnitude", sparsity=0.5).id
-    assert f"covered fewer modes than the dense row ({modes_id})" in page
+    assert f"covered significantly fewer modes than the dense row ({modes_id})" in page
     assert "fewer modes than dense in 7 of 8 seeds (p = 0.016)" in page
     assert by_label(section.baselines, method="magnitude", baseline="random", target="generator").keys[0] in page
 
 
 def test_too_few_seeds_are_not_answered():
     page = findings_page(table(seeds=(0, 1, 2)), "results/synthetic.csv")
-    assert "could not be answered with these seeds" in page
+    assert "could not be answered because fewer than 6 seeds differ" in page
     assert "not answered: 3 of 3 seeds differ (0 higher, 3 lower); 6 needed" in page
     assert "p = " not in page
 

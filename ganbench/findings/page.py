@@ -31,7 +31,7 @@ def render_page(data: FindingsData, sections: list[Section], source: str, comman
     lines += _summary(sections)
     for section in sections:
         lines += _section(data, section)
-    lines += _run_keys(data, sections)
+    lines += _run_keys(data, sections, source)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -76,8 +76,9 @@ def _method(count: int, sections: list[Section]) -> list[str]:
         f"no effect existed anywhere, about {count * ALPHA:.0f} of them would still reach "
         f"p < {ALPHA} by chance, so a single significant row is weak evidence; a pattern across "
         "rows, datasets and models is stronger.",
-        "- Statements give counts and test outcomes only. The row ids in brackets are the table "
-        "rows each statement rests on; the run keys of every configuration are listed at the end.",
+        f"- Statements give counts and test outcomes only; \"significantly\" means sign test "
+        f"p < {ALPHA}. The row ids in brackets are the table rows each statement rests on, and "
+        "the run keys of every configuration are listed at the end.",
         "",
     ]
 
@@ -87,7 +88,8 @@ def _summary(sections: list[Section]) -> list[str]:
     for section in sections:
         lines.append(f"- {section.title}: " + _counted(
             section.modes, "method and sparsity combinations",
-            {"lower": "covered fewer modes than the dense row", "higher": "covered more modes"},
+            {"lower": "covered significantly fewer modes than the dense row",
+             "higher": "covered significantly more"},
         ) + " " + _capital(_counted(
             section.stability, "combinations",
             {"higher": "were unstable in significantly more seeds than the dense row",
@@ -97,8 +99,9 @@ def _summary(sections: list[Section]) -> list[str]:
     for section in sections:
         lines.append(f"- {section.title}: " + _counted(
             section.targets, "method and sparsity combinations",
-            {"higher": "pruning the discriminator gave a higher FID than pruning the generator",
-             "lower": "it gave a lower FID"},
+            {"higher": "pruning the discriminator gave a significantly higher FID than pruning "
+                       "the generator",
+             "lower": "it gave a significantly lower FID"},
         ))
     lines += ["", "### Which methods beat the random and small-dense baselines?", ""]
     for section in sections:
@@ -114,7 +117,7 @@ def _counted(rows: list[Comparison], unit: str, directions: dict[str, str]) -> s
         "lower": directions["lower"], "higher": directions["higher"],
         "none": "showed no significant difference",
         "equal": "gave the same value in every seed",
-        "unanswered": "could not be answered with these seeds",
+        "unanswered": f"could not be answered because fewer than {seeds_needed()} seeds differ",
         "missing": "had no seed with both runs",
     }
     parts = []
@@ -142,8 +145,9 @@ def _baseline_statements(section: Section) -> list[str]:
             open_ = [row.id for row in rows if row.verdict in ("none", "equal", "unanswered")]
             missing = [row.id for row in rows if row.verdict == "missing"]
             text = (
-                f"against {baseline}, a lower FID in {len(better)} of {len(rows)} target and "
-                f"sparsity combinations{_cite(better)}, a higher FID in {len(worse)}{_cite(worse)}"
+                f"against {baseline}, a significantly lower FID in {len(better)} of {len(rows)} "
+                f"target and sparsity combinations{_cite(better)}, a significantly higher FID in "
+                f"{len(worse)}{_cite(worse)}"
             )
             if open_:
                 text += f", no significant difference or not answered in {len(open_)}{_cite(open_)}"
@@ -226,13 +230,13 @@ def _budget_sentence(data: FindingsData, section: Section) -> str:
     return f"{len(over)} pruned runs used more training steps than their dense row: {listed}."
 
 
-def _run_keys(data: FindingsData, sections: list[Section]) -> list[str]:
+def _run_keys(data: FindingsData, sections: list[Section], source: str) -> list[str]:
     lines = [
         "## Run keys",
         "",
-        "The rows of `results/` behind every table row, one key per seed in the order of the "
-        "seeds listed; `-` marks a seed without a recorded run. Declined runs are listed but "
-        "have no values.",
+        f"The rows of `{source}` behind every table row, by configuration: one run key per seed, "
+        "in the order of the seeds listed, and `-` for a seed without a recorded run. Declined "
+        "runs have a key but no values.",
         "",
     ]
     for section in sections:
