@@ -86,26 +86,31 @@ def _method(count: int, sections: list[Section]) -> list[str]:
 def _summary(sections: list[Section]) -> list[str]:
     lines = ["## Summary", "", "### Does pruning the generator change mode coverage and stability?", ""]
     for section in sections:
-        lines.append(f"- {section.title}: " + _counted(
+        lines.append(f"- {section.title}, modes covered: " + _counted(
             section.modes, "method and sparsity combinations",
             {"lower": "covered significantly fewer modes than the dense row",
              "higher": "covered significantly more"},
-        ) + " " + _capital(_counted(
-            section.stability, "combinations",
-            {"higher": "were unstable in significantly more seeds than the dense row",
-             "lower": "were unstable in significantly fewer seeds"},
-        )))
+        ))
+        lines.append(f"- {section.title}, instability: " + _counted(
+            section.stability, "method and sparsity combinations",
+            {"higher": "had significantly more unstable seeds than the dense row",
+             "lower": "had significantly fewer unstable seeds"},
+        ))
     lines += ["", "### Does pruning the discriminator hurt more than pruning the generator?", ""]
     for section in sections:
         lines.append(f"- {section.title}: " + _counted(
             section.targets, "method and sparsity combinations",
-            {"higher": "pruning the discriminator gave a significantly higher FID than pruning "
-                       "the generator",
-             "lower": "it gave a significantly lower FID"},
+            {"higher": "gave a significantly higher FID with the discriminator pruned than with "
+                       "the generator pruned",
+             "lower": "gave a significantly lower FID with the discriminator pruned"},
         ))
-    lines += ["", "### Which methods beat the random and small-dense baselines?", ""]
-    for section in sections:
-        lines += [f"- {section.title}:"] + [f"  - {text}" for text in _baseline_statements(section)]
+    lines += [
+        "", "### Which methods beat the random and small-dense baselines?", "",
+        "Each cell counts the target and sparsity combinations of a method and baseline pair "
+        "by the outcome of their FID comparison, with the table rows in brackets.",
+        "",
+        _baseline_table(sections),
+    ]
     return lines + [""]
 
 
@@ -128,34 +133,31 @@ def _counted(rows: list[Comparison], unit: str, directions: dict[str, str]) -> s
     return f"of {len(rows)} {unit}, " + _join(parts) + "."
 
 
-def _baseline_statements(section: Section) -> list[str]:
-    if not section.baselines:
-        return ["no method was compared with a baseline (the baselines were not run)."]
-    statements = []
-    methods = sorted({row.label["method"] for row in section.baselines})
-    for method in methods:
-        parts = []
-        for baseline in BASELINE_METHODS:
-            rows = [row for row in section.baselines
-                    if row.label["method"] == method and row.label["baseline"] == baseline]
-            if not rows:
-                continue
-            better = [row.id for row in rows if row.verdict == "lower"]
-            worse = [row.id for row in rows if row.verdict == "higher"]
-            open_ = [row.id for row in rows if row.verdict in ("none", "equal", "unanswered")]
-            missing = [row.id for row in rows if row.verdict == "missing"]
-            text = (
-                f"against {baseline}, a significantly lower FID in {len(better)} of {len(rows)} "
-                f"target and sparsity combinations{_cite(better)}, a significantly higher FID in "
-                f"{len(worse)}{_cite(worse)}"
-            )
-            if open_:
-                text += f", no significant difference or not answered in {len(open_)}{_cite(open_)}"
-            if missing:
-                text += f", no runs to compare in {len(missing)}{_cite(missing)}"
-            parts.append(text)
-        statements.append(f"{method}: " + "; ".join(parts) + ".")
-    return statements
+def _baseline_table(sections: list[Section]) -> str:
+    """Return the summary table of every method against each baseline, one row per pair."""
+    outcomes = {
+        "significantly lower FID": ("lower",),
+        "significantly higher FID": ("higher",),
+        "no significant difference or not answered": ("none", "equal", "unanswered"),
+        "no runs to compare": ("missing",),
+    }
+    rows = []
+    for section in sections:
+        methods = sorted({row.label["method"] for row in section.baselines})
+        for method in methods:
+            for baseline in BASELINE_METHODS:
+                compared = [row for row in section.baselines
+                            if row.label["method"] == method and row.label["baseline"] == baseline]
+                if not compared:
+                    continue
+                cells = []
+                for verdicts in outcomes.values():
+                    ids = [row.id for row in compared if row.verdict in verdicts]
+                    cells.append(f"{len(ids)} of {len(compared)}" + _cite(ids))
+                rows.append([section.title, method, baseline, *cells])
+    if not rows:
+        return "No method was compared with a baseline (the baselines were not run)."
+    return _table(["dataset / model", "method", "baseline", *outcomes], rows)
 
 
 def _section(data: FindingsData, section: Section) -> list[str]:
