@@ -48,7 +48,7 @@ def test_bad_input_exits_2_and_keeps_results(recorded, suite_path, capsys, argum
 
 def test_unknown_suite_lists_builtin_suites(workdir, capsys):
     assert main(["run", "--suite", "nonexistent"]) == 2
-    assert "unknown suite 'nonexistent'; built-in suites are: mnist, quick, smoke" in capsys.readouterr().err
+    assert "unknown suite 'nonexistent'; built-in suites are: findings, mnist, quick, smoke" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
