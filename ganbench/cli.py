@@ -1,4 +1,4 @@
-"""The ``ganbench`` command line: run, list, leaderboard, check.
+"""The ``ganbench`` command line: run, search, list, leaderboard, check, findings.
 
 Exit codes: 0 success; 1 a run failed or the regression check found a regression; 2 invalid
 input (unknown names, values out of range, unreadable files, missing dataset files), in which
@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ganbench import __version__, schema
+from ganbench.atomic import write_atomic
 from ganbench.baselines import BaselineCache
 from ganbench.check import (
     TOLERANCES, compare, parse_tolerance, render_regressions, replace_reference, report_json,
@@ -24,18 +25,23 @@ from ganbench.check import (
 from ganbench.data.location import DATA_DIR_VARIABLE
 from ganbench.device import DEFAULT_DEVICE, resolve_device
 from ganbench.errors import GanbenchError, SelfTestFailed, UsageError
+from ganbench.findings import findings_page
 from ganbench.preflight import download_datasets
 from ganbench.registry import KINDS, Registry, load_registry
 from ganbench.progress import ConsoleHandler, stream_is_terminal
 from ganbench.reports import write_leaderboard
 from ganbench.runner import Execution, SweepSummary, run_suite
 from ganbench.samples import SampleGrids, samples_dir
+from ganbench.search.command import (
+    DEFAULT_MAX_SPARSITY, DEFAULT_MAX_TRIALS, DEFAULT_RESOLUTION, SearchRequest, run_search,
+)
 from ganbench.store import ResultStore
 from ganbench.suite import Suite, builtin_suites, load_suite
 
 logger = logging.getLogger("ganbench")
 
 DEFAULT_SUITE = "quick"
+FINDINGS_SUITE = "findings"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_SELF_TEST = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by SIGINT
 
@@ -72,21 +78,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", nargs="+", dest="targets", metavar="NETWORK",
                      help="network(s) to prune: generator, discriminator or both")
     _add_dirs(run)
-    run.add_argument("--threads", type=_int, default=1, metavar="N",
-                     help="torch threads per run (default 1; other values may change the last digits)")
-    _add_execution(run)
+    _add_sweep(run)
     run.add_argument("--download", action="store_true",
                      help="download the suite's datasets that are not shipped (MNIST, Fashion-MNIST) "
                           "into the data directory before running")
-    run.add_argument("--workers", type=_int, default=1, metavar="N",
-                     help="execute runs in N local worker processes (default 1: in this process)")
-    run.add_argument("--dask-scheduler", metavar="ADDRESS",
-                     help="execute runs on the Dask distributed cluster whose scheduler is at "
-                          "ADDRESS, for example tcp://127.0.0.1:8786 (needs ganbench[dask])")
-    run.add_argument("--retry-failed", action="store_true",
-                     help="also rerun the runs whose latest recorded row has status failed")
-    run.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR",
-                     help="folder for per-run log files, DIR/<suite>/<run key>.log (default ./runs)")
+
+    search = commands.add_parser(
+        "search", parents=[common], help="find the largest sparsity within a FID tolerance",
+        description="Bisect over sparsity for the largest sparsity whose mean FID stays within "
+                    "TOLERANCE of the dense row. Every trial is an ordinary run recorded in "
+                    "RESULTS_DIR/<suite>-search.csv; runs that RESULTS_DIR/<suite>.csv records "
+                    "are copied, not rerun.")
+    _add_suite(search)
+    search.add_argument("--method", required=True, metavar="METHOD",
+                        help="the method to search, as NAME or NAME:OPTION=VALUE,...")
+    search.add_argument("--model", required=True, metavar="NAME", help="the model family")
+    search.add_argument("--dataset", required=True, metavar="NAME", help="the dataset")
+    search.add_argument("--tolerance", required=True, type=_float, metavar="FRACTION",
+                        help="allowed FID increase as a fraction of the dense FID, e.g. 0.1 for 10 %%")
+    search.add_argument("--target", default="generator", metavar="NETWORK",
+                        help="network to prune: generator (default), discriminator or both")
+    search.add_argument("--seeds", nargs="+", type=_int, metavar="N",
+                        help="seeds of every trial (default: the suite's seeds)")
+    search.add_argument("--max-sparsity", type=_float, default=DEFAULT_MAX_SPARSITY, metavar="S",
+                        help=f"largest sparsity searched, tried first (default {DEFAULT_MAX_SPARSITY})")
+    search.add_argument("--resolution", type=_float, default=DEFAULT_RESOLUTION, metavar="STEP",
+                        help=f"grid step of trial sparsities; the search stops when the answer is "
+                             f"bracketed this closely (default {DEFAULT_RESOLUTION})")
+    search.add_argument("--max-trials", type=_int, default=DEFAULT_MAX_TRIALS, metavar="N",
+                        help=f"most trials (sparsities) to run, each with every seed "
+                             f"(default {DEFAULT_MAX_TRIALS})")
+    _add_dirs(search)
+    _add_sweep(search)
 
     listing = commands.add_parser("list", parents=[common], help="list methods, models, datasets and metrics",
                                   description="List every registered item with the plugin that provided it.")
@@ -98,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
                     ".html and the plots in leaderboard/<suite>/.")
     _add_suite(board)
     _add_dirs(board)
+
+    findings = commands.add_parser(
+        "findings", parents=[common], help="write the findings page from a suite's results",
+        description="Answer, from RESULTS_DIR/<suite>.csv alone, whether pruning changes mode "
+                    "coverage and stability, whether pruning the discriminator hurts more than "
+                    "pruning the generator, and which methods beat the random and small-dense "
+                    "baselines; write the page to OUTPUT.")
+    _add_suite(findings, default=FINDINGS_SUITE)
+    findings.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR",
+                          help="folder of result tables (default ./results)")
+    findings.add_argument("--output", type=Path, default=Path("docs/findings.md"), metavar="FILE",
+                          help="the page to write (default docs/findings.md)")
+    findings.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 when OUTPUT differs from the page the results give")
 
     check = commands.add_parser("check", parents=[common], help="rerun a suite and compare with committed results",
                                 description="Run a suite into a temporary file and compare it with the reference.")
@@ -128,6 +165,22 @@ def _add_dirs(parser: argparse.ArgumentParser) -> None:
                         help="folder for generated leaderboards (default ./leaderboard)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="folder of cached dense baselines (default $GANBENCH_CACHE_DIR or ~/.cache/ganbench)")
+
+
+def _add_sweep(parser: argparse.ArgumentParser) -> None:
+    """Add the options of commands that execute runs: threads, workers, Dask, logs, device."""
+    parser.add_argument("--threads", type=_int, default=1, metavar="N",
+                        help="torch threads per run (default 1; other values may change the last digits)")
+    _add_execution(parser)
+    parser.add_argument("--workers", type=_int, default=1, metavar="N",
+                        help="execute runs in N local worker processes (default 1: in this process)")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="execute runs on the Dask distributed cluster whose scheduler is at "
+                             "ADDRESS, for example tcp://127.0.0.1:8786 (needs ganbench[dask])")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="also rerun the runs whose latest recorded row has status failed")
+    parser.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR",
+                        help="folder for per-run log files, DIR/<suite>/<run key>.log (default ./runs)")
 
 
 def _add_execution(parser: argparse.ArgumentParser) -> None:
@@ -165,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.console_level = _configure_logging(args.verbose, args.quiet)
-    handlers = {"run": command_run, "list": command_list, "leaderboard": command_leaderboard,
-                "check": command_check}
+    handlers = {"run": command_run, "search": command_search, "list": command_list,
+                "leaderboard": command_leaderboard, "check": command_check,
+                "findings": command_findings}
     try:
         return handlers[args.command](args)
     except UsageError as error:
@@ -216,6 +270,19 @@ def command_run(args: argparse.Namespace) -> int:
         datasets=args.datasets, models=args.models, methods=args.methods,
         sparsities=args.sparsities, seeds=args.seeds, targets=args.targets,
     )
+    execution = _sweep_execution(args)
+    if args.download:
+        download_datasets(set(suite.datasets), registry)
+    results = ResultStore(args.results_dir / f"{suite.name}.csv")
+    cache = BaselineCache(args.cache_dir or default_cache_dir())
+    summary = run_suite(suite, registry, results, cache, execution=execution)
+    _log_summary(summary)
+    _write_and_print_leaderboard(results, args.leaderboard_dir, suite)
+    return EXIT_FAILURE if summary.failed or summary.earlier_failed_rows else EXIT_OK
+
+
+def _sweep_execution(args: argparse.Namespace) -> Execution:
+    """Check the sweep options of ``args`` and return the execution settings they give."""
     if args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
     if args.workers < 1:
@@ -224,20 +291,35 @@ def command_run(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --dask-scheduler exclude each other; the Dask cluster's "
                          "workers execute the runs, so drop --workers")
     device = _apply_execution(args)
-    if args.download:
-        download_datasets(set(suite.datasets), registry)
-    results = ResultStore(args.results_dir / f"{suite.name}.csv")
-    cache = BaselineCache(args.cache_dir or default_cache_dir())
-    execution = Execution(
+    return Execution(
         workers=args.workers, dask_scheduler=args.dask_scheduler, threads=args.threads,
         retry_failed=args.retry_failed, runs_dir=args.runs_dir,
         progress_bar=not args.quiet and stream_is_terminal(sys.stderr),
         console_level=args.console_level, device=device, self_test=args.self_test,
     )
-    summary = run_suite(suite, registry, results, cache, execution=execution)
-    _log_summary(summary)
-    _write_and_print_leaderboard(results, args.leaderboard_dir, suite)
-    return EXIT_FAILURE if summary.failed or summary.earlier_failed_rows else EXIT_OK
+
+
+def command_search(args: argparse.Namespace) -> int:
+    base, registry = _suite_and_registry(args)
+    execution = _sweep_execution(args)
+    request = SearchRequest(
+        method=args.method, dataset=args.dataset, model=args.model, target=args.target,
+        tolerance=args.tolerance, seeds=tuple(args.seeds) if args.seeds else None,
+        max_sparsity=args.max_sparsity, resolution=args.resolution, max_trials=args.max_trials,
+    )
+    cache = BaselineCache(args.cache_dir or default_cache_dir())
+    result = run_search(request, base, registry, args.results_dir, cache, execution)
+    grids = SampleGrids(samples_dir(result.results.path))
+    paths = write_leaderboard(result.results.read(), args.leaderboard_dir, result.suite.name,
+                              result.suite.description, grids)
+    logger.info("wrote the trials' leaderboard to %s", paths[0])
+    sys.stdout.write(result.text)
+    failed = sum(trial.failed for trial in result.outcome.trials)
+    if failed:
+        logger.error("%d trial run(s) failed and were counted as beyond the tolerance; see the "
+                     "trials above, and rerun them with --retry-failed", failed)
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 def _write_and_print_leaderboard(results: ResultStore, directory: Path, suite: Suite) -> None:
@@ -311,11 +393,39 @@ def _description(item) -> str:
 
 
 def command_leaderboard(args: argparse.Namespace) -> int:
-    suite = load_suite(args.suite)
-    path = args.results_dir / f"{suite.name}.csv"
+    path = args.results_dir / f"{args.suite}.csv"
+    if args.suite not in builtin_suites() and not args.suite.endswith(".toml") and path.exists():
+        # Results without a suite file of their own, such as the trials of ganbench search.
+        suite = Suite(name=args.suite, description="", datasets=(), models=(), methods=(),
+                      sparsities=(), seeds=(), targets=())
+    else:
+        suite = load_suite(args.suite)
+        path = args.results_dir / f"{suite.name}.csv"
     if not path.exists():
         raise UsageError(f"no results for suite {suite.name!r} at {path}; run: ganbench run --suite {args.suite}")
     _write_and_print_leaderboard(ResultStore(path), args.leaderboard_dir, suite)
+    return EXIT_OK
+
+
+def command_findings(args: argparse.Namespace) -> int:
+    name = Path(args.suite).stem if args.suite.endswith(".toml") else args.suite
+    path = args.results_dir / f"{name}.csv"
+    if not path.exists():
+        raise UsageError(
+            f"no results for suite {name!r} at {path}; run: ganbench run --suite {args.suite}"
+        )
+    command = "ganbench findings" + ("" if args.suite == FINDINGS_SUITE else f" --suite {args.suite}")
+    page = findings_page(ResultStore(path).read(), path.as_posix(), command)
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
+        if current != page:
+            print(f"ganbench findings: {args.output} is not the page that {path} gives; "
+                  f"regenerate it with: {command}")
+            return EXIT_FAILURE
+        print(f"ganbench findings: {args.output} matches {path}")
+        return EXIT_OK
+    write_atomic(args.output, page.encode("utf-8"))
+    logger.info("wrote %s from %s", args.output, path)
     return EXIT_OK
 
 

@@ -35,6 +35,12 @@ from ganbench.models.family import GANFamily
 from ganbench.settings import EvalSettings
 from ganbench.training import TrainingLog
 
+# Rule names; each label of the collapse column starts with one of them.
+MODE_RULE = "mode collapse"
+FID_RULE = "FID collapse"
+DISCRIMINATOR_RULE = "discriminator win"
+RULES = (MODE_RULE, FID_RULE, DISCRIMINATOR_RULE)
+
 MODE_COVERAGE_FLOOR = 0.5
 FID_COLLAPSE_FRACTION = 0.5
 DISCRIMINATOR_LOSS_MARGIN = 0.05
@@ -86,7 +92,7 @@ def collapse_evidence(row: dict, dense_row: dict | None, family: GANFamily | Non
     covered, total = _number(row, schema.MODES_COVERED), _number(row, schema.MODES_TOTAL)
     if total > 0 and covered < MODE_COVERAGE_FLOOR * total:
         reasons.append(
-            f"mode collapse: {covered:g} of {total:g} modes covered "
+            f"{MODE_RULE}: {covered:g} of {total:g} modes covered "
             f"(fewer than {MODE_COVERAGE_FLOOR:.0%})"
         )
 
@@ -97,7 +103,7 @@ def collapse_evidence(row: dict, dense_row: dict | None, family: GANFamily | Non
             progress = (fid - dense_fid) / (point_mass - dense_fid)
             if progress > FID_COLLAPSE_FRACTION:
                 reasons.append(
-                    f"FID collapse: FID {fid:.4g} is {progress:.0%} of the way from the dense "
+                    f"{FID_RULE}: FID {fid:.4g} is {progress:.0%} of the way from the dense "
                     f"row's {dense_fid:.4g} to a single-point generator's {point_mass:.4g}"
                 )
 
@@ -105,11 +111,22 @@ def collapse_evidence(row: dict, dense_row: dict | None, family: GANFamily | Non
     final_loss = _number(row, schema.D_LOSS_FINAL)
     if floor is not None and final_loss < floor + DISCRIMINATOR_LOSS_MARGIN:
         reasons.append(
-            f"discriminator win: final discriminator loss {final_loss:.3g} is within "
+            f"{DISCRIMINATOR_RULE}: final discriminator loss {final_loss:.3g} is within "
             f"{DISCRIMINATOR_LOSS_MARGIN:g} of its floor {floor:g}"
         )
 
     return "; ".join(reasons)
+
+
+def collapse_rules(label) -> list[str]:
+    """Return the names of the rules that fired in a ``collapse`` label, in ``RULES`` order.
+
+    An empty or missing label (NaN when read back from a results file) gives [].
+    """
+    if not isinstance(label, str) or not label:
+        return []
+    reasons = [reason.strip() for reason in label.split(";")]
+    return [rule for rule in RULES if any(reason.startswith(rule + ":") for reason in reasons)]
 
 
 def _number(row: dict, column: str) -> float:

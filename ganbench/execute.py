@@ -100,6 +100,7 @@ def _run(
     rng = torch.Generator().manual_seed(spec.seed + FINETUNE_SEED_OFFSET)
 
     masks: dict[str, torch.Tensor] = {}
+    note = ""
     pruning = PhaseCost()
     move_to_device(gan, optimizers, device)
     if spec.is_dense:
@@ -115,7 +116,7 @@ def _run(
             outcome = prune(
                 spec, registry, baseline, gan, optimizers, family, dataset_spec, dataset, rng, device
             )
-        gan, masks, log = outcome.gan, outcome.masks, outcome.log
+        gan, masks, log, note = outcome.gan, outcome.masks, outcome.log, outcome.sparsity_note
         # The schedule's training is fine-tuning; scoring and analysis around it are pruning.
         finetuning = PhaseCost(steps=outcome.steps, seconds=outcome.seconds, flops=outcome.flops)
         pruning.steps = outcome.pruning_steps
@@ -127,6 +128,7 @@ def _run(
     extractor = feature_extractor(dataset_spec, spec.eval).to(device)
     row = {
         schema.SPARSITY_ACHIEVED: achieved_sparsity(prunable_weights(gan, measured_on), initial_count),
+        schema.SPARSITY_NOTE: note,
         schema.TRAIN_STEPS: finetuning.steps,
         schema.FEATURES: extractor.fingerprint(),
         schema.METRIC_PROTOCOL: metric_protocol(extractor, spec.eval, dataset),
@@ -158,7 +160,7 @@ def prune(
 
     Raises ``PluginError`` naming the method's plugin when the method raises, returns
     malformed scores or masks, or misses the target (by more than 0.005 for masks, 0.02 for
-    channels); re-raises ``MethodDeclined``.
+    channels and blocks) without declaring that it may; re-raises ``MethodDeclined``.
     """
     method_class = registry.method(spec.method_name)
     plugin = f"{registry.provider('method', spec.method_name).plugin} (method {spec.method_name!r})"

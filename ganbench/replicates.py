@@ -9,11 +9,17 @@ have only 10 distinct resample means); it is reported for n ≥ 2 and is empty f
 
 ``overlap_ranks`` ranks methods by mean FID so that methods whose intervals overlap share a
 rank (see its docstring).
+
+``sign_test`` is the exact two-sided sign test of paired differences (one per seed): under
+the null hypothesis each non-zero difference is positive with probability 1/2. With n
+non-zero differences the smallest p it can give is 2 · 0.5ⁿ, so at least 6 are needed for
+p < 0.05.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,6 +90,43 @@ def overlap_ranks(means, lows, highs) -> list[int | None]:
             ranks[index] = better + 1
         better += len(group)
     return ranks
+
+
+@dataclass(frozen=True)
+class SignTest:
+    """Counts of positive, negative and zero differences, and the two-sided exact p-value."""
+
+    positive: int
+    negative: int
+    ties: int
+    p: float
+
+    @property
+    def informative(self) -> int:
+        """The number of non-zero differences, which the test uses."""
+        return self.positive + self.negative
+
+
+def sign_test(differences) -> SignTest:
+    """Return the exact two-sided sign test of ``differences``; zeros are dropped as ties.
+
+    p = min(1, 2 · P(X ≤ min(k⁺, k⁻))) for X ~ Binomial(n, 1/2), where n counts the non-zero
+    differences; p = 1 when there are none. Missing values are ignored.
+    """
+    values = [value for value in differences if not _missing(value)]
+    positive = sum(1 for value in values if value > 0)
+    negative = sum(1 for value in values if value < 0)
+    ties = len(values) - positive - negative
+    return SignTest(positive, negative, ties, sign_test_p(positive, negative))
+
+
+def sign_test_p(positive: int, negative: int) -> float:
+    """Return the two-sided exact sign-test p-value of ``positive`` against ``negative`` counts."""
+    n = positive + negative
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(positive, negative) + 1))
+    return min(1.0, 2 * tail / 2**n)
 
 
 def _missing(value) -> bool:

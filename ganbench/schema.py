@@ -19,6 +19,9 @@ FINETUNE_STEPS = "finetune_steps"
 # Generator updates the run trained: the fine-tuning budget, or the baseline's budget for
 # methods that train from initialization.
 TRAIN_STEPS = "train_steps"
+# Why the achieved sparsity misses the target, for methods that may miss it (whole blocks);
+# empty for every other run.
+SPARSITY_NOTE = "sparsity_note"
 BASELINE_KEY = "baseline_key"
 METRICS_VERSION = "metrics_version"
 FEATURES = "features"
@@ -122,7 +125,7 @@ REQUIRED_COLUMNS = IDENTITY_COLUMNS + RUN_COLUMNS
 suite's datasets have no classes) and are then shown as missing."""
 
 # Run columns added after the first results were committed: files without them stay readable.
-LATER_RUN_COLUMNS = [TRAIN_STEPS]
+LATER_RUN_COLUMNS = [TRAIN_STEPS, SPARSITY_NOTE]
 
 ORDERED_COLUMNS = (
     IDENTITY_COLUMNS + RUN_COLUMNS + LATER_RUN_COLUMNS + PROVENANCE_COLUMNS + METRIC_COLUMNS

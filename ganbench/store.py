@@ -61,6 +61,18 @@ class ResultStore:
             text = self.path.read_text(encoding="utf-8")
         return parse_results(_complete_text(text, self.path), str(self.path))
 
+    def text_rows(self) -> list[dict[str, str]]:
+        """Return every complete row as a mapping of column to its text exactly as stored.
+
+        Copying such a row into another store with ``append`` keeps the text of every value,
+        so numbers read back exactly as they were recorded.
+        """
+        if not self.path.exists():
+            return []
+        with self._locked(fcntl.LOCK_SH, required=False):
+            text = self.path.read_text(encoding="utf-8")
+        return list(csv.DictReader(io.StringIO(_complete_text(text, self.path))))
+
     def recorded_keys(self) -> set[str]:
         """Return the run keys that already have a row, whatever their status."""
         frame = self.read()

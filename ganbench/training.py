@@ -23,6 +23,8 @@ from ganbench.settings import TrainSettings
 logger = logging.getLogger(__name__)
 
 LOG_INTERVAL = 100
+# The start of the message of ``TrainingDiverged``, which a failed run records as its error.
+DIVERGED_MESSAGE = "training diverged"
 
 
 class TrainingDiverged(GanbenchError):
@@ -151,7 +153,7 @@ def train(
         g_value = g_loss.item()
         if not (math.isfinite(d_value) and math.isfinite(g_value)):
             raise TrainingDiverged(
-                f"training diverged at step {step}: discriminator loss {d_value}, "
+                f"{DIVERGED_MESSAGE} at step {step}: discriminator loss {d_value}, "
                 f"generator loss {g_value}"
             )
         d_sum += d_value

@@ -3,9 +3,9 @@
 Han, Pool, Tran & Dally, "Learning both weights and connections for efficient neural
 networks", NeurIPS 2015, chose per-layer pruning thresholds from such a sensitivity analysis.
 Each prunable layer is pruned alone by magnitude at the ratios in ``RATIOS`` and the change of
-a quality proxy is measured: the adversarial loss of the layer's network against the trained
-opponent, on fixed batches drawn once (generated samples for the generator; real and
-generated samples for the discriminator). The test metrics are never used. Each layer's
+a quality proxy is measured (``ganbench.pruning.proxy``): the adversarial loss of the
+layer's network against the trained opponent, on fixed batches drawn once (generated samples
+for the generator; real and generated samples for the discriminator). The test metrics are never used. Each layer's
 curve of loss increase against ratio is made non-decreasing, and one threshold τ on it is
 found by bisection such that pruning every layer as far as its curve stays below τ removes
 the target fraction of that network's weights. The least sensitive layers are thus pruned
@@ -20,9 +20,9 @@ import torch
 from ganbench import hookimpl
 from ganbench.errors import MethodDeclined
 from ganbench.pruning import PruningMethod
-from ganbench.pruning.context import preserved_buffers
 from ganbench.pruning.masks import keep_largest
 from ganbench.pruning.parameters import target_roles
+from ganbench.pruning.proxy import AdversarialLossProxy
 
 RATIOS = (0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 
@@ -45,7 +45,7 @@ class SensitivityPruning(PruningMethod):
         masks = {}
         for role in target_roles(context.target):
             names = [name for name in context.weights if name.startswith(role + ".")]
-            proxy = _LossProxy(context, role, self.settings["samples"])
+            proxy = AdversarialLossProxy(context, role, self.settings["samples"])
             curves = {name: layer_sensitivity(context.weights[name], proxy) for name in names}
             sizes = {name: context.weights[name].numel() for name in names}
             target = int(math.floor(sparsity * sum(sizes.values()) + 0.5))
@@ -53,38 +53,6 @@ class SensitivityPruning(PruningMethod):
             for name in names:
                 masks[name] = keep_largest(context.weights[name].detach().abs(), sizes[name] - counts[name])
         return masks
-
-
-class _LossProxy:
-    """The adversarial loss of one network on batches fixed at construction."""
-
-    def __init__(self, context, role: str, samples: int):
-        self.context = context
-        self.role = role
-        gan = context.gan
-        frequencies = context.dataset.class_frequencies()
-        self.labels = gan.sample_labels(samples, context.rng, frequencies)
-        self.latent = gan.sample_latent(samples, context.rng)
-        size = min(samples, len(context.dataset.train))
-        self.real, self.real_labels = context.real_batch(size)
-        self.penalty_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=context.rng))
-
-    def __call__(self) -> float:
-        context, gan = self.context, self.context.gan
-        with preserved_buffers(gan):
-            gan.train()
-            if self.role == "generator":
-                with torch.no_grad():
-                    fake = gan.generator(self.latent, self.labels)
-                    return float(context.family.generator_loss(gan, fake, self.labels))
-            with torch.no_grad():
-                fake = gan.generator(self.latent, self.labels)
-            # The gradient penalty of WGAN-GP needs autograd, so no no_grad() here.
-            loss = context.family.discriminator_loss(
-                gan, self.real, self.real_labels if gan.conditional else None, fake, self.labels,
-                torch.Generator().manual_seed(self.penalty_seed), context.settings.gradient_penalty,
-            )
-            return float(loss.detach())
 
 
 def layer_sensitivity(weight: torch.Tensor, proxy) -> list[tuple[float, float]]:

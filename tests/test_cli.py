@@ -27,7 +27,7 @@ def recorded(workdir, suite_path):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--methods", "nope"], "unknown method 'nope'; valid methods are: channel-bn, channel-l1, channel-taylor, gradient, gradual, hierarchical, lottery, magnitude, random, sensitivity, small-dense, snip, taylor"),
+        (["--methods", "nope"], "unknown method 'nope'; valid methods are: channel-bn, channel-l1, channel-taylor, gradient, gradual, hierarchical, layer-drop, lottery, magnitude, random, sensitivity, small-dense, snip, taylor"),
         (["--models", "stylegan"], "unknown model 'stylegan'; valid models are: cgan, dcgan, wgan-gp"),
         (["--datasets", "cifar"], "unknown dataset 'cifar'; valid datasets are: digits, fashion-mnist, grid25, mnist, mnist-5k, ring8, stacked-mnist, stacked-mnist-5k"),
         (["--sparsities", "1.0"], "sparsity 1.0 is outside [0, 1)"),
@@ -48,7 +48,7 @@ def test_bad_input_exits_2_and_keeps_results(recorded, suite_path, capsys, argum
 
 def test_unknown_suite_lists_builtin_suites(workdir, capsys):
     assert main(["run", "--suite", "nonexistent"]) == 2
-    assert "unknown suite 'nonexistent'; built-in suites are: mnist, quick, smoke" in capsys.readouterr().err
+    assert "unknown suite 'nonexistent'; built-in suites are: findings, mnist, quick, smoke" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

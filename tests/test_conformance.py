@@ -9,6 +9,7 @@ from ganbench.testing import ConformanceError, check_method
 SHIPPED = [
     "random", "magnitude", "gradient", "taylor", "sensitivity", "snip", "channel-l1",
     "channel-taylor", "channel-bn", "hierarchical", "gradual", "lottery", "small-dense",
+    "layer-drop",
 ]
 
 
@@ -19,7 +20,7 @@ def cache_dir(tmp_path_factory):
 
 def test_every_shipped_method_is_listed(registry):
     assert set(registry.names("method")) >= set(SHIPPED)
-    assert len(SHIPPED) == 13
+    assert len(SHIPPED) == 14
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -24,3 +24,15 @@ def test_guide_structured_example_conforms(registry, tmp_path):
     exec(structured, namespace)
     check_method(namespace["ChannelL2"], registry=registry, cache_dir=tmp_path,
                  models=("dcgan", "cgan"), datasets=("ring8", "digits"))
+
+
+def test_guide_block_example_conforms(registry, tmp_path):
+    blocks = re.findall(r"```python\n(.*?)```", GUIDE, flags=re.DOTALL)
+    (block_method,) = [block for block in blocks if "BlockPruningMethod" in block]
+    namespace = {}
+    exec(block_method, namespace)
+    report = check_method(namespace["SmallestLayer"], registry=registry, cache_dir=tmp_path,
+                          models=("dcgan",), datasets=("ring8", "digits"))
+    details = {(check.dataset, check.name): check.detail for check in report.checks}
+    assert "no removable block remains" in details["ring8", "sparsity 0.99"]
+    assert details["digits", "target sparsity"].startswith("declined: the generator (ConvGenerator)")

@@ -116,3 +116,15 @@ def test_pareto_front_by_hand():
     fid = np.array([1.0, 2.0, 3.0, 5.0, 1.5])
     # 100/1.0 best quality; 50/2.0 beats 50/3.0 and 80/1.5 is not beaten; 20/5.0 cheapest.
     assert pareto_front(flops, fid) == [0, 1, 3, 4]
+
+
+def test_overall_counts_pairs_without_runs():
+    first = synthetic_results(FIDS, dataset="ring8")
+    # "good" has no row at all on grid25, as when a method declines there.
+    second = synthetic_results({key: value for key, value in FIDS.items() if key[0] != "good"},
+                               dataset="grid25")
+    summary = budget_view(summarize(pd.concat([first, second])))
+    table = overall_ranking(method_scores(summary), summary).set_index(schema.METHOD)
+    assert table.loc["good", "pairs_ranked"] == 1
+    assert table.loc["good", "pairs"] == 2
+    assert pd.isna(table.loc["good", "overall_rank"])

@@ -11,6 +11,13 @@ Every backbone has the same layout so that pruning code can walk it without spec
 
 All generator and discriminator ``forward`` methods take ``(inputs, labels=None)``;
 ``labels`` are int64 class indices and are required exactly when the model is conditional.
+
+A backbone may declare blocks that layer removal (``ganbench.pruning.blocks``) can take out:
+its ``removable_blocks()`` method returns their qualified names, such as ``"blocks.1"``. A
+declared block maps its input to an output of the same shape, and ``forward`` applies it as
+``h = block(h)``, so replacing it by ``nn.Identity`` leaves a working network. The MLP
+backbones declare their equal-width hidden blocks. The convolutional backbones declare none,
+because each of their blocks changes the resolution or the channel count.
 """
 
 from __future__ import annotations
@@ -60,6 +67,10 @@ class MLPGenerator(nn.Module):
         )
         self.head = nn.Linear(width, out_features)
 
+    def removable_blocks(self) -> list[str]:
+        """Return the names of the width → width hidden blocks that have not been removed."""
+        return _remaining_blocks(self.blocks)
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         _check_labels(self, labels)
         if self.embedding is not None:
@@ -91,6 +102,10 @@ class MLPDiscriminator(nn.Module):
         )
         self.head = nn.Linear(width, 1)
 
+    def removable_blocks(self) -> list[str]:
+        """Return the names of the width → width hidden blocks that have not been removed."""
+        return _remaining_blocks(self.blocks)
+
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         _check_labels(self, labels)
         x = x.flatten(1)
@@ -100,6 +115,11 @@ class MLPDiscriminator(nn.Module):
         for block in self.blocks:
             h = block(h)
         return self.head(h).squeeze(1)
+
+
+def _remaining_blocks(blocks: nn.ModuleList) -> list[str]:
+    # A removed block has been replaced by nn.Identity and has nothing left to remove.
+    return [f"blocks.{index}" for index, block in enumerate(blocks) if not isinstance(block, nn.Identity)]
 
 
 def _linear_block(

@@ -10,6 +10,7 @@ from torch import nn
 
 from ganbench.data.base import Dataset
 from ganbench.models.family import GAN, GANFamily
+from ganbench.pruning.blocks import removable_blocks
 from ganbench.pruning.parameters import prunable_weights, target_roles
 from ganbench.pruning.structure import ChannelGroup, channel_groups
 from ganbench.settings import TrainSettings
@@ -31,12 +32,19 @@ class PruningContext:
         masks: the current bool mask per prunable weight (True = kept); all True before the
             first pruning round of a schedule.
         initial_weight_count: the number of prunable weights before any pruning; target
-            sparsities are fractions of it, also after channels have been removed.
+            sparsities are fractions of it, also after channels or blocks have been removed.
+        initial_role_counts: the same count per network role (``"generator"``,
+            ``"discriminator"``), for methods that let each network reach the target alone.
         channel_groups: the hidden layers' output channels and their coupled tensors (see
             ``ganbench.pruning.structure``); computed on first use.
+        removable_blocks: the qualified names of the blocks the target network(s) declare
+            removable and still contain (see ``ganbench.pruning.blocks``).
         trained_steps: optimizer steps a method trains for itself while scoring, outside the
             schedule's budget, starting at 0. A method that trains adds its steps here, so
             that the run's compute columns count them.
+        sparsity_note: why the latest pruning event missed its target sparsity, for methods
+            that may miss it (``PruningMethod.may_miss_target``); empty otherwise. The pruner
+            sets it.
     """
 
     def __init__(
@@ -60,8 +68,13 @@ class PruningContext:
             name: torch.ones(weight.shape, dtype=torch.bool) for name, weight in self.weights.items()
         }
         self.initial_weight_count = sum(weight.numel() for weight in self.weights.values())
+        self.initial_role_counts = {
+            role: sum(weight.numel() for name, weight in self.weights.items() if name.startswith(role + "."))
+            for role in target_roles(target)
+        }
         self._channel_groups: list[ChannelGroup] | None = None
         self.trained_steps = 0
+        self.sparsity_note = ""
 
     @property
     def channel_groups(self) -> list[ChannelGroup]:
@@ -69,6 +82,11 @@ class PruningContext:
         if self._channel_groups is None:
             self._channel_groups = channel_groups(self.gan, self.target)
         return self._channel_groups
+
+    @property
+    def removable_blocks(self) -> list[str]:
+        """Return the removable blocks the target network(s) still contain, in declared order."""
+        return removable_blocks(self.gan, self.target)
 
     def real_batch(self, batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw a batch of training samples and labels without replacement, on the GAN's device."""

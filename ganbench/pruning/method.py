@@ -69,6 +69,11 @@ class PruningMethod:
       given value must have the default's type.
     * ``version``: part of every run key; bump it when the method's results change meaning,
       so that old results are not mixed with new ones.
+    * ``may_miss_target``: the method's granularity cannot reach every sparsity (whole blocks,
+      see ``ganbench.pruning.block_method``). A run that misses its target by more than the
+      pruner's tolerance is then recorded with its achieved sparsity and the method's reason
+      in the ``sparsity_note`` column, instead of failing; the method must give that reason.
+      False for every other method, whose runs fail when they miss the target.
 
     Instances are created once per run with that run's options, available as
     ``self.settings``.
@@ -84,6 +89,7 @@ class PruningMethod:
     reinitialize: ClassVar[bool] = False
     options: ClassVar[dict[str, Any]] = {}
     version: ClassVar[int] = 1
+    may_miss_target: ClassVar[bool] = False
 
     def __init__(self, **options: Any):
         self.settings = resolve_options(type(self), options)

@@ -34,6 +34,8 @@ class PruningOutcome:
     training for itself outside the schedule (``PruningContext.trained_steps``).
     ``uses_pretraining`` is False for methods that start from initialization instead of the
     trained dense baseline. ``log`` is the loss log of the last training segment.
+    ``sparsity_note`` says why the target sparsity was missed, for methods that may miss it
+    (``PruningMethod.may_miss_target``), and is empty otherwise.
     """
 
     gan: GAN
@@ -44,6 +46,7 @@ class PruningOutcome:
     pruning_steps: int
     uses_pretraining: bool
     log: TrainingLog | None = None
+    sparsity_note: str = ""
 
 
 def prune_and_train(
@@ -105,6 +108,7 @@ def prune_and_train(
         gan=gan, masks=pruner.masks(), steps=tuner.steps, seconds=tuner.seconds,
         flops=tuner.flops, pruning_steps=int(context.trained_steps),
         uses_pretraining=method.starts_from != "initialization", log=tuner.last_log,
+        sparsity_note=context.sparsity_note,
     )
 
 

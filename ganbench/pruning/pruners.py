@@ -3,8 +3,11 @@
 A schedule calls ``prune_to(sparsity)`` once or several times, each time with the cumulative
 target as a fraction of the network's original prunable weights. ``MaskPruner`` asks the
 method for masks and enforces them through the optimizers; ``ChannelPruner`` asks for the
-channels to keep and removes the others for real. Both check what the plugin returned and the
-sparsity reached, and raise ``PluginError`` naming the plugin when either is wrong.
+channels to keep and removes the others for real; ``BlockPruner`` asks for whole blocks to
+remove and replaces them by ``nn.Identity``. Each checks what the plugin returned and the
+sparsity reached, and raises ``PluginError`` naming the plugin when either is wrong. Only a
+method that declares ``may_miss_target`` may miss the target, and only with a reason, which
+is kept in ``PruningContext.sparsity_note``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import torch
 
 from ganbench.errors import MethodDeclined, PluginError
+from ganbench.pruning.block_method import BlockPruningMethod, BlockSelection
+from ganbench.pruning.blocks import remove_block
 from ganbench.pruning.channels import STRUCTURED_TOLERANCE, ChannelPruningMethod, validate_keep
 from ganbench.pruning.context import PruningContext
 from ganbench.pruning.enforce import MaskEnforcer
@@ -95,6 +100,53 @@ class ChannelPruner:
         return dict(self.context.masks)
 
 
+class BlockPruner:
+    """Block pruning: removes whole blocks that the network declares removable."""
+
+    tolerance = STRUCTURED_TOLERANCE
+
+    def __init__(self, method: BlockPruningMethod, context: PruningContext, plugin: str):
+        self.method = method
+        self.context = context
+        self.plugin = plugin
+        self.optimizers: tuple = ()
+
+    def attach(self, optimizers) -> None:
+        """Drop removed blocks' parameters from ``optimizers`` from now on."""
+        self.optimizers = tuple(optimizers)
+
+    def prune_to(self, sparsity: float) -> None:
+        """Remove the blocks the method selects; record its reason when the target is missed."""
+        candidates = self.context.removable_blocks
+        selection = call_plugin(self.plugin, lambda: self.method.select_blocks(self.context, sparsity))
+        if not isinstance(selection, BlockSelection):
+            raise PluginError(
+                self.plugin, f"select_blocks() must return a BlockSelection, got {type(selection).__name__}"
+            )
+        unknown = [name for name in selection.remove if name not in candidates]
+        if unknown or len(set(selection.remove)) != len(selection.remove):
+            raise PluginError(
+                self.plugin,
+                f"select_blocks() must name distinct removable blocks ({', '.join(candidates)}), "
+                f"got {list(selection.remove)}",
+            )
+        for name in selection.remove:
+            remove_block(self.context.gan, name, self.optimizers)
+        self.context.weights = prunable_weights(self.context.gan, self.context.target)
+        self.context.masks = {
+            name: torch.ones(weight.shape, dtype=torch.bool)
+            for name, weight in self.context.weights.items()
+        }
+        check_sparsity(self.context, sparsity, self.tolerance, self.plugin, selection.reason,
+                       self.method.may_miss_target)
+
+    def reapply(self) -> None:
+        """Nothing to do: removed blocks cannot come back."""
+
+    def masks(self) -> dict[str, torch.Tensor]:
+        return dict(self.context.masks)
+
+
 def make_pruner(method: PruningMethod, context: PruningContext, plugin: str):
     """Return the pruner for the method's granularity."""
     if method.granularity == "channel":
@@ -103,22 +155,47 @@ def make_pruner(method: PruningMethod, context: PruningContext, plugin: str):
                 plugin, "granularity 'channel' requires a subclass of ChannelPruningMethod"
             )
         return ChannelPruner(method, context, plugin)
+    if method.granularity == "block":
+        if not isinstance(method, BlockPruningMethod):
+            raise PluginError(
+                plugin, "granularity 'block' requires a subclass of BlockPruningMethod"
+            )
+        return BlockPruner(method, context, plugin)
     if method.granularity == "unstructured":
         return MaskPruner(method, context, plugin)
     raise PluginError(
-        plugin, f"unknown granularity {method.granularity!r}; expected unstructured or channel"
+        plugin, f"unknown granularity {method.granularity!r}; expected unstructured, channel or block"
     )
 
 
-def check_sparsity(context: PruningContext, target: float, tolerance: float, plugin: str) -> None:
-    """Raise ``PluginError`` when the target weights miss ``target`` by more than ``tolerance``."""
+def check_sparsity(
+    context: PruningContext,
+    target: float,
+    tolerance: float,
+    plugin: str,
+    reason: str = "",
+    may_miss: bool = False,
+) -> None:
+    """Check the sparsity of the target weights against ``target``.
+
+    Within ``tolerance`` the target counts as reached and ``context.sparsity_note`` is
+    cleared. Beyond it, a method that ``may_miss`` the target and gave a ``reason`` has the
+    reason recorded in ``context.sparsity_note``; otherwise ``PluginError`` is raised.
+    """
     achieved = achieved_sparsity(context.weights, context.initial_weight_count)
-    if abs(achieved - target) > tolerance:
-        raise PluginError(
-            plugin,
-            f"reached sparsity {achieved:.4f} instead of the target {target:.4f} "
-            f"(allowed difference {tolerance})",
-        )
+    if abs(achieved - target) <= tolerance:
+        context.sparsity_note = ""
+        return
+    if may_miss and reason.strip():
+        context.sparsity_note = reason.strip()
+        return
+    problem = (
+        f"reached sparsity {achieved:.4f} instead of the target {target:.4f} "
+        f"(allowed difference {tolerance})"
+    )
+    if may_miss:
+        problem += "; a method that may miss its target must say why in its selection"
+    raise PluginError(plugin, problem)
 
 
 def check_masks(masks, weights, plugin: str) -> dict[str, torch.Tensor]:

@@ -26,7 +26,9 @@ class Section:
     """The rows of one (dataset, model) pair.
 
     ``note`` explains why the pair is not ranked (rows under different metric protocols), or
-    is empty. ``collapsed`` lists the pair's successful runs labelled as collapsed.
+    is empty. ``collapsed`` lists the pair's successful runs labelled as collapsed, and
+    ``missed`` those whose achieved sparsity misses the target, with the method's reason
+    (``sparsity_note``); both stay in the summary at their target sparsity.
 
     ``summary`` rows carry ``picture_key``: the run key of the lowest seed's run, whose
     sample picture (if stored) is in ``Board.pictures``.
@@ -39,6 +41,7 @@ class Section:
     problems: pd.DataFrame
     note: str = ""
     collapsed: pd.DataFrame | None = None
+    missed: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -81,9 +84,8 @@ def build_board(
     )
     ok = latest[latest[schema.STATUS] == schema.STATUS_OK] if not latest.empty else latest
     conflicts = protocol_conflicts(ok)
-    collapsed = ok.iloc[0:0]
-    if not ok.empty and schema.COLLAPSE in ok.columns:
-        collapsed = ok[ok[schema.COLLAPSE].fillna("").astype(str) != ""]
+    collapsed = _labelled(ok, schema.COLLAPSE)
+    missed = _labelled(ok, schema.SPARSITY_NOTE)
     sections = []
     for dataset, model in pairs:
         note = _conflict_note(conflicts[(dataset, model)]) if (dataset, model) in conflicts else ""
@@ -96,6 +98,8 @@ def build_board(
             note=note,
             collapsed=_pair(collapsed, dataset, model).sort_values(
                 [schema.SPARSITY, schema.METHOD, schema.TARGET, schema.SEED], kind="mergesort"),
+            missed=_pair(missed, dataset, model).sort_values(
+                [schema.SPARSITY, schema.METHOD, schema.TARGET, schema.SEED], kind="mergesort"),
         ))
 
     pictures = {}
@@ -105,6 +109,14 @@ def build_board(
             if data is not None:
                 pictures[key] = data
     return Board(suite, description, summary, scores, overall, problems, sections, pictures)
+
+
+def _labelled(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Return the rows whose text ``column`` is not empty (none when the column is absent)."""
+    if rows.empty or column not in rows.columns:
+        return rows.iloc[0:0]
+    values = rows[column]
+    return rows[values.notna() & (values.astype(str) != "")]
 
 
 def _conflict_note(protocols: list[str]) -> str:

@@ -190,6 +190,14 @@ COLLAPSE_COLUMNS = [
 ]
 """Runs of a section whose generator collapsed, with the evidence; they stay in the table."""
 
+MISSED_COLUMNS = [
+    SPARSITY, METHOD, TARGET,
+    Column("seed", lambda r: str(r[schema.SEED]), value_of(schema.SEED)),
+    _column("achieved", schema.SPARSITY_ACHIEVED, ".3f"),
+    Column("reason", lambda r: _problem_text(r[schema.SPARSITY_NOTE]), None, numeric=False),
+]
+"""Runs of a section whose achieved sparsity misses the target; they stay in the table."""
+
 PROBLEM_COLUMNS = [
     SPARSITY, METHOD, TARGET,
     Column("seed", lambda r: str(r[schema.SEED]), value_of(schema.SEED)),

@@ -167,6 +167,9 @@ def _section(section: Section, pictures: dict[str, bytes], figures: list[tuple[s
     if section.collapsed is not None and not section.collapsed.empty:
         parts += ["<h3>Collapsed runs (included above)</h3>",
                   _table(cells.COLLAPSE_COLUMNS, section.collapsed.to_dict("records"), "collapsed")]
+    if section.missed is not None and not section.missed.empty:
+        parts += ["<h3>Runs that missed their target sparsity (included above at their target)</h3>",
+                  _table(cells.MISSED_COLUMNS, section.missed.to_dict("records"), "missed")]
     return parts
 
 

@@ -68,6 +68,10 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
         records = section.collapsed.to_dict("records")
         lines += ["Collapsed runs (included above):", "",
                   _table(cells.COLLAPSE_COLUMNS, records, escape=True), ""]
+    if section.missed is not None and not section.missed.empty:
+        records = section.missed.to_dict("records")
+        lines += ["Runs that missed their target sparsity (included above at their target):", "",
+                  _table(cells.MISSED_COLUMNS, records, escape=True), ""]
     return lines
 
 

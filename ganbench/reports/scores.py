@@ -116,7 +116,7 @@ def overall_ranking(scores: pd.DataFrame, budget: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             schema.METHOD: method, schema.TARGET: target,
             "mean_rank": float(ranks.mean()) if len(ranks) else float("nan"),
-            "pairs_ranked": len(ranks), "pairs": len(entry),
+            "pairs_ranked": len(ranks), "pairs": pairs,
             "within_budget": bool((ratios <= 1 + _BUDGET_SLACK).all()) if len(ratios) else pd.NA,
         })
     overall = pd.DataFrame(rows, columns=[c for c in OVERALL_COLUMNS if c != "overall_rank"])
