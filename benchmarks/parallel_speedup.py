@@ -3,7 +3,7 @@
 Each configuration runs `ganbench run` in a fresh folder with an empty results folder and an
 empty baseline cache, under `/usr/bin/time -v`, and the script prints wall time, speed-up and
 peak resident memory (the largest single process, as `time -v` reports it), then checks that
-every configuration recorded the same result columns.
+every configuration recorded the same result columns (all but the wall-time columns).
 
     python benchmarks/parallel_speedup.py --suite quick --workers 1 2
 
@@ -47,7 +47,7 @@ def run_once(suite: str, workers: int, folder: Path) -> dict:
 
 def result_columns(folder: Path, suite_name: str) -> pd.DataFrame:
     frame = pd.read_csv(folder / "results" / f"{suite_name}.csv", dtype={schema.RUN_KEY: str})
-    columns = [c for c in frame.columns if c != schema.DURATION]
+    columns = [c for c in frame.columns if c not in schema.TIMING_COLUMNS]
     return frame[columns].set_index(schema.RUN_KEY).sort_index()
 
 
