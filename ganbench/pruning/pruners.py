@@ -62,20 +62,41 @@ class MaskPruner:
         return dict(self.context.masks)
 
 
-class ChannelPruner:
-    """Structured pruning: removes output channels and every coupled tensor for real."""
+class StructuralPruner:
+    """Base of the pruners that remove parameters for real: nothing is masked afterwards.
+
+    After each removal the context's weights are the remaining prunable weights and its masks
+    are all ones, so sparsity is measured against the weight count before any pruning.
+    """
 
     tolerance = STRUCTURED_TOLERANCE
 
-    def __init__(self, method: ChannelPruningMethod, context: PruningContext, plugin: str):
+    def __init__(self, method: PruningMethod, context: PruningContext, plugin: str):
         self.method = method
         self.context = context
         self.plugin = plugin
         self.optimizers: tuple = ()
 
     def attach(self, optimizers) -> None:
-        """Slice the state of ``optimizers`` together with the parameters from now on."""
+        """Remove the optimizer state of removed parameters together with them from now on."""
         self.optimizers = tuple(optimizers)
+
+    def reapply(self) -> None:
+        """Do nothing: removed parameters cannot come back."""
+
+    def masks(self) -> dict[str, torch.Tensor]:
+        return dict(self.context.masks)
+
+    def _refresh_weights(self) -> None:
+        self.context.weights = prunable_weights(self.context.gan, self.context.target)
+        self.context.masks = {
+            name: torch.ones(weight.shape, dtype=torch.bool)
+            for name, weight in self.context.weights.items()
+        }
+
+
+class ChannelPruner(StructuralPruner):
+    """Structured pruning: removes output channels and every coupled tensor for real."""
 
     def prune_to(self, sparsity: float) -> None:
         """Remove channels until the network has about ``1 − sparsity`` of its original weights."""
@@ -86,34 +107,12 @@ class ChannelPruner:
         except ValueError as error:
             raise PluginError(self.plugin, str(error)) from None
         remove_channels(groups, keep, self.optimizers)
-        self.context.weights = prunable_weights(self.context.gan, self.context.target)
-        self.context.masks = {
-            name: torch.ones(weight.shape, dtype=torch.bool)
-            for name, weight in self.context.weights.items()
-        }
+        self._refresh_weights()
         check_sparsity(self.context, sparsity, self.tolerance, self.plugin)
 
-    def reapply(self) -> None:
-        """Nothing to do: removed channels cannot come back."""
 
-    def masks(self) -> dict[str, torch.Tensor]:
-        return dict(self.context.masks)
-
-
-class BlockPruner:
+class BlockPruner(StructuralPruner):
     """Block pruning: removes whole blocks that the network declares removable."""
-
-    tolerance = STRUCTURED_TOLERANCE
-
-    def __init__(self, method: BlockPruningMethod, context: PruningContext, plugin: str):
-        self.method = method
-        self.context = context
-        self.plugin = plugin
-        self.optimizers: tuple = ()
-
-    def attach(self, optimizers) -> None:
-        """Drop removed blocks' parameters from ``optimizers`` from now on."""
-        self.optimizers = tuple(optimizers)
 
     def prune_to(self, sparsity: float) -> None:
         """Remove the blocks the method selects; record its reason when the target is missed."""
@@ -132,19 +131,9 @@ class BlockPruner:
             )
         for name in selection.remove:
             remove_block(self.context.gan, name, self.optimizers)
-        self.context.weights = prunable_weights(self.context.gan, self.context.target)
-        self.context.masks = {
-            name: torch.ones(weight.shape, dtype=torch.bool)
-            for name, weight in self.context.weights.items()
-        }
+        self._refresh_weights()
         check_sparsity(self.context, sparsity, self.tolerance, self.plugin, selection.reason,
                        self.method.may_miss_target)
-
-    def reapply(self) -> None:
-        """Nothing to do: removed blocks cannot come back."""
-
-    def masks(self) -> dict[str, torch.Tensor]:
-        return dict(self.context.masks)
 
 
 def make_pruner(method: PruningMethod, context: PruningContext, plugin: str):
