@@ -30,6 +30,7 @@ from ganbench.preflight import download_datasets
 from ganbench.registry import KINDS, Registry, load_registry
 from ganbench.progress import ConsoleHandler, stream_is_terminal
 from ganbench.reports import write_leaderboard
+from ganbench.reports.board import DEFAULT_RESULTS_DIR
 from ganbench.runner import Execution, SweepSummary, run_suite
 from ganbench.samples import SampleGrids, samples_dir
 from ganbench.search.command import (
@@ -158,11 +159,26 @@ def _add_suite(parser: argparse.ArgumentParser, default: str = DEFAULT_SUITE) ->
                         help=f"built-in suite ({', '.join(builtin_suites())}) or a .toml file (default {default})")
 
 
+def default_leaderboard_dir(results_dir: Path, leaderboard_dir: Path | None) -> Path:
+    """Return the leaderboard folder: the one given, else next to the results it shows.
+
+    With the default results folder that is ./leaderboard, the committed leaderboards. With
+    another results folder it is RESULTS_DIR/leaderboard, so that results kept apart from the
+    committed ones never overwrite the committed leaderboards.
+    """
+    if leaderboard_dir is not None:
+        return leaderboard_dir
+    if results_dir == Path(DEFAULT_RESULTS_DIR):
+        return Path("leaderboard")
+    return results_dir / "leaderboard"
+
+
 def _add_dirs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR",
                         help="folder of result tables (default ./results)")
-    parser.add_argument("--leaderboard-dir", type=Path, default=Path("leaderboard"), metavar="DIR",
-                        help="folder for generated leaderboards (default ./leaderboard)")
+    parser.add_argument("--leaderboard-dir", type=Path, default=None, metavar="DIR",
+                        help="folder for generated leaderboards (default ./leaderboard, or "
+                             "RESULTS_DIR/leaderboard when --results-dir is given)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="folder of cached dense baselines (default $GANBENCH_CACHE_DIR or ~/.cache/ganbench)")
 
@@ -218,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.console_level = _configure_logging(args.verbose, args.quiet)
+    if hasattr(args, "leaderboard_dir"):
+        args.leaderboard_dir = default_leaderboard_dir(args.results_dir, args.leaderboard_dir)
     handlers = {"run": command_run, "search": command_search, "list": command_list,
                 "leaderboard": command_leaderboard, "check": command_check,
                 "findings": command_findings}
@@ -311,7 +329,7 @@ def command_search(args: argparse.Namespace) -> int:
     result = run_search(request, base, registry, args.results_dir, cache, execution)
     grids = SampleGrids(samples_dir(result.results.path))
     paths = write_leaderboard(result.results.read(), args.leaderboard_dir, result.suite.name,
-                              result.suite.description, grids)
+                              result.suite.description, grids, args.results_dir.as_posix())
     logger.info("wrote the trials' leaderboard to %s", paths[0])
     sys.stdout.write(result.text)
     failed = sum(trial.failed for trial in result.outcome.trials)
@@ -325,7 +343,8 @@ def command_search(args: argparse.Namespace) -> int:
 def _write_and_print_leaderboard(results: ResultStore, directory: Path, suite: Suite) -> None:
     """Write every leaderboard format of ``suite`` and print its Markdown to stdout."""
     grids = SampleGrids(samples_dir(results.path))
-    paths = write_leaderboard(results.read(), directory, suite.name, suite.description, grids)
+    paths = write_leaderboard(results.read(), directory, suite.name, suite.description, grids,
+                              results.path.parent.as_posix())
     logger.info("wrote %d leaderboard files to %s (%s)", len(paths), directory,
                 ", ".join(path.name for path in paths if path.parent == directory))
     sys.stdout.write(paths[0].read_text(encoding="utf-8"))

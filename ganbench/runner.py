@@ -113,7 +113,7 @@ def run_suite(
     summary = SweepSummary(total=len(runs), skipped=len(runs) - len(pending))
     summary.earlier_failed_rows = earlier_failed
     logger.info(
-        "suite %s: %d runs, %d already recorded in %s, %d to run",
+        "suite %s: %d run(s), %d already recorded in %s, %d to run",
         suite.name, len(runs), summary.skipped, results.path, len(pending),
     )
     if not pending:

@@ -75,6 +75,16 @@ def test_self_test_passes_on_committed_values():
     selftest.run_self_test({extractor.fingerprint(): (extractor, (1, 28, 28))})
 
 
+def test_self_test_counts_only_checked(caplog):
+    from ganbench.metrics.mnist_classifier import load_mnist_classifier
+
+    extractor = load_mnist_classifier()
+    extractors = {extractor.fingerprint(): (extractor, (1, 28, 28)), "uncommitted": (extractor, (1, 28, 28))}
+    with caplog.at_level("INFO", logger="ganbench"):
+        selftest.run_self_test(extractors)
+    assert "1 feature network(s) checked; without committed values, not checked: uncommitted" in caplog.text
+
+
 def test_self_test_values_are_deterministic():
     assert selftest.metric_values() == selftest.metric_values()
 

@@ -20,6 +20,9 @@ from ganbench.samples import SampleGrids
 
 _KEYS = [schema.DATASET, schema.MODEL, schema.METHOD, schema.SPARSITY, schema.TARGET]
 
+# The results folder of the command line when no --results-dir is given.
+DEFAULT_RESULTS_DIR = "results"
+
 
 @dataclass
 class Section:
@@ -65,12 +68,33 @@ class Board:
     problems: pd.DataFrame
     sections: list[Section] = field(default_factory=list)
     pictures: dict[str, bytes] = field(default_factory=dict)
+    results_dir: str = DEFAULT_RESULTS_DIR
+
+    @property
+    def source(self) -> str:
+        """Path of the results table the leaderboard is generated from."""
+        return f"{self.results_dir}/{self.suite}.csv"
+
+    @property
+    def command(self) -> str:
+        """Command that regenerates the leaderboard."""
+        command = f"ganbench leaderboard --suite {self.suite}"
+        if self.results_dir != DEFAULT_RESULTS_DIR:
+            command += f" --results-dir {self.results_dir}"
+        return command
 
 
 def build_board(
-    results: pd.DataFrame, suite: str, description: str = "", grids: SampleGrids | None = None
+    results: pd.DataFrame,
+    suite: str,
+    description: str = "",
+    grids: SampleGrids | None = None,
+    results_dir: str = DEFAULT_RESULTS_DIR,
 ) -> Board:
-    """Return the leaderboard content of ``results``; ``grids`` supplies sample pictures."""
+    """Return the leaderboard content of ``results``; ``grids`` supplies sample pictures.
+
+    ``results_dir`` is the folder of the results table, as the leaderboard names it.
+    """
     latest = latest_rows(results)
     summary = budget_view(summarize(results))
     summary["picture_key"] = _picture_keys(latest, summary)
@@ -108,7 +132,7 @@ def build_board(
             data = grids.read(key)
             if data is not None:
                 pictures[key] = data
-    return Board(suite, description, summary, scores, overall, problems, sections, pictures)
+    return Board(suite, description, summary, scores, overall, problems, sections, pictures, results_dir)
 
 
 def _labelled(rows: pd.DataFrame, column: str) -> pd.DataFrame:

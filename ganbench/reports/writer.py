@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench.atomic import write_atomic
-from ganbench.reports.board import Board, build_board
+from ganbench.reports.board import DEFAULT_RESULTS_DIR, Board, build_board
 from ganbench.reports.html import render_html
 from ganbench.reports.latex import render_latex
 from ganbench.reports.markdown import render_markdown
@@ -57,15 +57,17 @@ def write_leaderboard(
     suite: str,
     description: str = "",
     grids: SampleGrids | None = None,
+    results_dir: str = DEFAULT_RESULTS_DIR,
 ) -> list[Path]:
     """Write every format and plot of ``suite``'s leaderboard into ``directory``.
 
-    ``grids`` supplies the stored sample pictures (none are shown without it). Returns the
-    paths written, tables first.
+    ``grids`` supplies the stored sample pictures (none are shown without it), and
+    ``results_dir`` is the folder of the results table, as the leaderboard names it. Returns
+    the paths written, tables first.
     """
     directory = Path(directory)
     plots_dir = directory / suite
-    board = build_board(results, suite, description, grids)
+    board = build_board(results, suite, description, grids, results_dir)
     figures = render_figures(board)
 
     markdown_links = {
