@@ -33,6 +33,7 @@ from ganbench.reports import write_leaderboard
 from ganbench.reports.board import DEFAULT_RESULTS_DIR
 from ganbench.runner import Execution, SweepSummary, run_suite
 from ganbench.samples import SampleGrids, samples_dir
+from ganbench.search import SEARCH_SUFFIX, search_description
 from ganbench.search.command import (
     DEFAULT_MAX_SPARSITY, DEFAULT_MAX_TRIALS, DEFAULT_RESOLUTION, SearchRequest, run_search,
 )
@@ -328,8 +329,9 @@ def command_search(args: argparse.Namespace) -> int:
     cache = BaselineCache(args.cache_dir or default_cache_dir())
     result = run_search(request, base, registry, args.results_dir, cache, execution)
     grids = SampleGrids(samples_dir(result.results.path))
-    paths = write_leaderboard(result.results.read(), args.leaderboard_dir, result.suite.name,
-                              result.suite.description, grids, args.results_dir.as_posix())
+    trials = result.results.read()
+    paths = write_leaderboard(trials, args.leaderboard_dir, result.suite.name,
+                              search_description(trials, base.name), grids, args.results_dir.as_posix())
     logger.info("wrote the trials' leaderboard to %s", paths[0])
     sys.stdout.write(result.text)
     failed = sum(trial.failed for trial in result.outcome.trials)
@@ -415,7 +417,10 @@ def command_leaderboard(args: argparse.Namespace) -> int:
     path = args.results_dir / f"{args.suite}.csv"
     if args.suite not in builtin_suites() and not args.suite.endswith(".toml") and path.exists():
         # Results without a suite file of their own, such as the trials of ganbench search.
-        suite = Suite(name=args.suite, description="", datasets=(), models=(), methods=(),
+        description = ""
+        if args.suite.endswith(SEARCH_SUFFIX):
+            description = search_description(ResultStore(path).read(), args.suite[: -len(SEARCH_SUFFIX)])
+        suite = Suite(name=args.suite, description=description, datasets=(), models=(), methods=(),
                       sparsities=(), seeds=(), targets=())
     else:
         suite = load_suite(args.suite)

@@ -153,8 +153,11 @@ def test_search_command_records_trials_as_runs(workdir, capsys):
     assert capsys.readouterr().out == first
     assert len(store.text_rows()) == len(rows)  # every trial was found recorded
 
+    written = (workdir / "leaderboard" / "tiny-search.md").read_bytes()
+    assert b"Trials of ganbench search with the settings of suite tiny: magnitude on ring8/dcgan, target generator." in written
     assert main(["leaderboard", "--suite", "tiny-search", "-q"]) == 0
     assert "# ganbench leaderboard: tiny-search" in capsys.readouterr().out
+    assert (workdir / "leaderboard" / "tiny-search.md").read_bytes() == written
 
 
 @pytest.mark.parametrize("extra, message", [

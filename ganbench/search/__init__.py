@@ -5,6 +5,9 @@ and ``report`` renders the outcome that ``ganbench search`` prints.
 """
 
 from ganbench.search.bisection import SearchOutcome, bisect_sparsity
-from ganbench.search.trials import SEARCH_SUFFIX, Trial, TrialRunner, search_suite
+from ganbench.search.trials import SEARCH_SUFFIX, Trial, TrialRunner, search_description, search_suite
 
-__all__ = ["SEARCH_SUFFIX", "SearchOutcome", "Trial", "TrialRunner", "bisect_sparsity", "search_suite"]
+__all__ = [
+    "SEARCH_SUFFIX", "SearchOutcome", "Trial", "TrialRunner", "bisect_sparsity", "search_description",
+    "search_suite",
+]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+
+import pandas as pd
 from dataclasses import dataclass, field
 
 from ganbench import schema
@@ -64,6 +66,23 @@ class Trial:
         if not self.fids:
             return math.nan
         return (sum(self.fids) / len(self.fids)) / (sum(self.dense_fids) / len(self.dense_fids))
+
+
+def search_description(results: pd.DataFrame, base_name: str) -> str:
+    """Return the leaderboard description of a search results table.
+
+    It lists every searched (method, dataset, model, target) in ``results``, so that the
+    leaderboard that ``ganbench search`` writes and the one ``ganbench leaderboard`` writes
+    again from the same table are the same.
+    """
+    pruned = results[results[schema.METHOD] != "dense"] if not results.empty else results
+    searched = sorted({
+        (str(row[schema.METHOD]), str(row[schema.DATASET]), str(row[schema.MODEL]), str(row[schema.TARGET]))
+        for _, row in pruned.iterrows()
+    })
+    listed = "; ".join(f"{method} on {dataset}/{model}, target {target}"
+                       for method, dataset, model, target in searched)
+    return f"Trials of ganbench search with the settings of suite {base_name}: {listed or 'none'}."
 
 
 def search_suite(base: Suite, dataset: str, model: str, method: str, target: str,
