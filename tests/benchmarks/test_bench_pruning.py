@@ -1,4 +1,4 @@
-"""Pruning of every registered method on the largest shipped model that the method supports.
+"""Pruning of every registered method on a small shipped model that the method supports.
 
 Unstructured methods are timed computing their masks. Structured methods (channel and block
 granularity) are timed through the core's pruner, which selects what to remove and removes it
