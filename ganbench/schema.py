@@ -19,8 +19,8 @@ FINETUNE_STEPS = "finetune_steps"
 # Generator updates the run trained: the fine-tuning budget, or the baseline's budget for
 # methods that train from initialization.
 TRAIN_STEPS = "train_steps"
-# Why the achieved sparsity misses the target, for methods that may miss it (whole blocks);
-# empty for every other run.
+# Reason the achieved sparsity misses the target, for methods that may miss it (whole blocks).
+# Empty for every other run.
 SPARSITY_NOTE = "sparsity_note"
 BASELINE_KEY = "baseline_key"
 METRICS_VERSION = "metrics_version"

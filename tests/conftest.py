@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from ganbench import schema
+from ganbench import defaults, schema
+from ganbench.baselines import BaselineCache, BaselineConfig
 from ganbench.registry import load_registry
 
 
@@ -28,6 +30,23 @@ def _single_thread():
 @pytest.fixture(scope="session")
 def registry():
     return load_registry()
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory, registry):
+    """Return ``get(dataset, model)``: a dense baseline of seed 0 trained for 30 steps, cached per module."""
+    cache = BaselineCache(tmp_path_factory.mktemp("cache"))
+    loaded = {}
+
+    def get(dataset, model):
+        if (dataset, model) not in loaded:
+            spec = registry.dataset(dataset)
+            train = dataclasses.replace(defaults.training(spec.kind, model), steps=30)
+            config = BaselineConfig(dataset, model, 0, defaults.architecture(spec.kind), train)
+            loaded[dataset, model] = cache.get(config, registry.model(model), spec)
+        return loaded[dataset, model]
+
+    return get
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ import dataclasses
 import pytest
 import torch
 
-from ganbench import defaults, schema
-from ganbench.baselines import BaselineCache, BaselineConfig
+from ganbench import schema
 from ganbench.errors import MethodDeclined
 from ganbench.execute import FINETUNE_SEED_OFFSET
 from ganbench.pruning.context import PruningContext
@@ -17,22 +16,6 @@ from conftest import write_suite
 from test_runner import sweep
 
 SEED = 0
-
-
-@pytest.fixture(scope="module")
-def baselines(tmp_path_factory, registry):
-    cache = BaselineCache(tmp_path_factory.mktemp("cache"))
-    loaded = {}
-
-    def get(dataset, model):
-        if (dataset, model) not in loaded:
-            spec = registry.dataset(dataset)
-            train = dataclasses.replace(defaults.training(spec.kind, model), steps=30)
-            config = BaselineConfig(dataset, model, SEED, defaults.architecture(spec.kind), train)
-            loaded[dataset, model] = cache.get(config, registry.model(model), spec)
-        return loaded[dataset, model]
-
-    return get
 
 
 def context_for(registry, baselines, dataset="digits", model="dcgan", target="generator", seed=SEED):

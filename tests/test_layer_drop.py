@@ -8,7 +8,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganbench import defaults, schema
-from ganbench.baselines import BaselineCache, BaselineConfig
 from ganbench.errors import MethodDeclined, PluginError
 from ganbench.execute import FINETUNE_SEED_OFFSET
 from ganbench.metrics.complexity import count_flops, count_parameters
@@ -28,22 +27,6 @@ STEM, BLOCK, HEAD = 16 * 64, 64 * 64, 64 * 2
 G_WEIGHTS = STEM + 2 * BLOCK + HEAD
 ONE_BLOCK = BLOCK / G_WEIGHTS            # 0.4384
 TWO_BLOCKS = 2 * BLOCK / G_WEIGHTS       # 0.8767
-
-
-@pytest.fixture(scope="module")
-def baselines(tmp_path_factory, registry):
-    cache = BaselineCache(tmp_path_factory.mktemp("cache"))
-    loaded = {}
-
-    def get(dataset, model):
-        if (dataset, model) not in loaded:
-            spec = registry.dataset(dataset)
-            train = dataclasses.replace(defaults.training(spec.kind, model), steps=30)
-            config = BaselineConfig(dataset, model, SEED, defaults.architecture(spec.kind), train)
-            loaded[dataset, model] = cache.get(config, registry.model(model), spec)
-        return loaded[dataset, model]
-
-    return get
 
 
 def context_for(registry, baselines, dataset="ring8", model="dcgan", target="generator"):

@@ -1,4 +1,4 @@
-"""The findings page: what a suite's results say about common claims on pruning GANs.
+"""The findings page: what a suite's results show about common claims on pruning GANs.
 
 ``ganbench findings`` reads one results file and writes ``docs/findings.md``. For each dataset
 and model it answers, with a sign test across seeds: does pruning the generator change mode

@@ -3,7 +3,8 @@
 Two configurations run on the same dense baselines are compared seed by seed. Each seed
 gives a difference, or a log ratio of FIDs so that seeds with large and small FIDs weigh
 alike. The comparison is the exact sign test of those differences
-(``ganbench.replicates.sign_test``) with a 95 % percentile-bootstrap interval of their mean. The verdict says what the numbers show:
+(``ganbench.replicates.sign_test``) with a 95 % percentile-bootstrap interval of their mean.
+The verdict states what the numbers show:
 
 * ``higher`` / ``lower``: the first configuration's value is higher (lower) than the
   second's in significantly many seeds (p < ``ALPHA``);
@@ -28,8 +29,8 @@ class Comparison:
     """One row of a findings table: configuration ``a`` against ``b``, paired by seed.
 
     ``label`` contains the cells that name the configurations. ``a`` and ``b`` are the paired
-    values (seeds with both runs only); ``effect`` is the mean of the per-seed differences
-    and ``interval`` its 95 % bootstrap interval; for log ratios both are converted back to
+    values (seeds with both runs only). ``effect`` is the mean of the per-seed differences
+    and ``interval`` its 95 % bootstrap interval. For log ratios both are converted back to
     ratios (geometric means). ``keys`` are the run keys of both sides, seed by seed.
     """
 

@@ -63,10 +63,10 @@ def _method(count: int, sections: list[Section]) -> list[str]:
         "geometric mean of per-seed FID ratios, each with a 95 % percentile-bootstrap interval "
         "over seeds (10,000 resamples, seed 0). With a handful of seeds these intervals are "
         "rough; the sign test is the criterion.",
-        "- A run is unstable when its training diverged (a non-finite loss) or when it is "
-        "labelled with the mode-collapse rule (fewer than half of the modes covered) or the "
-        "discriminator-win rule (final discriminator loss within 0.05 of its floor; "
-        "`ganbench/collapse.py`). The FID-collapse rule is not counted, because it compares a "
+        "- A run is unstable when its training diverged (a non-finite loss) or when a collapse "
+        "rule of `ganbench/collapse.py` labelled it. Two rules count: mode collapse (fewer than "
+        "half of the modes covered) and discriminator win (final discriminator loss within 0.05 "
+        "of its floor). The FID-collapse rule is not counted, because it compares a "
         "pruned run with its dense row and can never fire for the dense row.",
         "- Equal sparsity means equal target sparsity: the same fraction of the pruned "
         "network's own prunable weights. Rows where the achieved sparsities of the two sides "

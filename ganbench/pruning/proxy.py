@@ -3,9 +3,9 @@
 Methods that compare candidate pruning decisions (``sensitivity`` prunes one layer at a time,
 ``layer-drop`` bypasses one block at a time) need a number that measures how much a change
 hurt, computed without the test metrics. ``AdversarialLossProxy`` returns the loss that the
-network of ``role`` minimises during training, against its trained opponent, on batches
-drawn once at construction from the context's seeded random generator: generated samples
-for the generator; real and generated samples for the discriminator. A higher value after a
+network of ``role`` minimises during training, against its trained opponent. The batches are
+drawn once at construction from the context's seeded random generator. They are generated
+samples for the generator, and real and generated samples for the discriminator. A higher value after a
 change means the change hurt more.
 """
 

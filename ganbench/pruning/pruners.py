@@ -1,10 +1,10 @@
 """Pruners: one pruning event of a schedule, for each granularity, with the plugin's output checked.
 
 A schedule calls ``prune_to(sparsity)`` once or several times, each time with the cumulative
-target as a fraction of the network's original prunable weights. ``MaskPruner`` asks the
-method for masks and enforces them through the optimizers; ``ChannelPruner`` asks for the
-channels to keep and removes the others for real; ``BlockPruner`` asks for whole blocks to
-remove and replaces them by ``nn.Identity``. Each checks what the plugin returned and the
+target as a fraction of the network's original prunable weights. ``MaskPruner`` requests
+masks from the method and enforces them through the optimizers. ``ChannelPruner`` requests
+the channels to keep and removes the others for real. ``BlockPruner`` requests whole blocks
+to remove and replaces them by ``nn.Identity``. Each checks what the plugin returned and the
 sparsity reached, and raises ``PluginError`` naming the plugin when either is wrong. Only a
 method that declares ``may_miss_target`` may miss the target, and only with a reason, which
 is kept in ``PruningContext.sparsity_note``.

@@ -32,7 +32,7 @@ class SearchOutcome:
 
     ``answer`` is the largest sparsity tried that was within tolerance (0.0, the dense row,
     when none was). ``failing`` is the smallest sparsity tried above it that was not, or None
-    when the largest searched sparsity passed. ``stopped`` says why the search ended.
+    when the largest searched sparsity passed. ``stopped`` is the reason the search ended.
     """
 
     trials: tuple
