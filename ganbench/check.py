@@ -17,8 +17,8 @@ up to two significant digits:
 =================== ============ ============ ===========================
 metric              digits       ring8        any other dataset (pooled)
 =================== ============ ============ ===========================
-fid (lower better)  59 %         290 %        210 %
-mode_kl (lower)     0.18         0.11         0.15
+fid (lower better)  72 %         290 %        220 %
+mode_kl (lower)     0.21         0.11         0.16
 high_quality_share               0.088        0.088
 modes_covered       1            1            1
 =================== ============ ============ ===========================
@@ -135,15 +135,15 @@ TOLERANCES = Tolerances(
         schema.TRAIN_STEPS: EXACT,
         schema.TRAIN_FLOPS: EXACT,
         schema.SPARSITY_ACHIEVED: Tolerance("both", absolute=0.001),
-        schema.FID: Tolerance("lower", relative=2.1),
+        schema.FID: Tolerance("lower", relative=2.2),
         schema.MODES_COVERED: Tolerance("higher", absolute=1.0),
         schema.HIGH_QUALITY_SHARE: Tolerance("higher", absolute=0.088),
-        schema.MODE_KL: Tolerance("lower", absolute=0.15),
+        schema.MODE_KL: Tolerance("lower", absolute=0.16),
     },
     datasets={
         "digits": {
-            schema.FID: Tolerance("lower", relative=0.59),
-            schema.MODE_KL: Tolerance("lower", absolute=0.18),
+            schema.FID: Tolerance("lower", relative=0.72),
+            schema.MODE_KL: Tolerance("lower", absolute=0.21),
         },
         "ring8": {
             schema.FID: Tolerance("lower", relative=2.9),

@@ -41,7 +41,7 @@ def test_parse_tolerance_for_one_dataset():
     tolerances = parse_tolerance("digits:fid=10%", TOLERANCES)
     assert tolerances.for_dataset("digits")[schema.FID] == Tolerance("lower", relative=0.10)
     assert tolerances.for_dataset("ring8")[schema.FID] == TOLERANCES.for_dataset("ring8")[schema.FID]
-    assert TOLERANCES.for_dataset("digits")[schema.FID] == Tolerance("lower", relative=0.59)
+    assert TOLERANCES.for_dataset("digits")[schema.FID] == Tolerance("lower", relative=0.72)
 
 
 @pytest.mark.parametrize(
@@ -62,9 +62,9 @@ def test_parse_tolerance_rejects_bad_input(text, message):
 def test_default_tolerances_follow_seed_spread():
     """The figures are those printed by scripts/seed_variation.py, rounded up."""
     digits, ring8 = TOLERANCES.for_dataset("digits"), TOLERANCES.for_dataset("ring8")
-    assert digits[schema.FID].relative == 0.59
+    assert digits[schema.FID].relative == 0.72
     assert ring8[schema.FID].relative == 2.9
-    assert TOLERANCES.for_dataset("grid25")[schema.FID].relative == 2.1
+    assert TOLERANCES.for_dataset("grid25")[schema.FID].relative == 2.2
     assert ring8[schema.HIGH_QUALITY_SHARE].absolute == 0.088
     assert digits[schema.MODES_COVERED].absolute == 1.0
 
@@ -74,10 +74,10 @@ def test_compare_uses_dataset_tolerance():
     fresh = reference.copy()
     digits = fresh[schema.DATASET] == "digits"
     ring8 = fresh[schema.DATASET] == "ring8"
-    fresh.loc[digits, schema.FID] *= 1.5   # within 59 %
+    fresh.loc[digits, schema.FID] *= 1.5   # within 72 %
     fresh.loc[ring8, schema.FID] *= 3.5    # within 290 %
     assert compare(fresh, reference) == []
-    fresh.loc[digits, schema.FID] *= 1.1   # 1.65 × reference: beyond 59 %
+    fresh.loc[digits, schema.FID] *= 1.2   # 1.8 × reference: beyond 72 %
     regressions = compare(fresh, reference)
     assert {r.column for r in regressions} == {schema.FID}
     assert len(regressions) == 3
@@ -85,10 +85,10 @@ def test_compare_uses_dataset_tolerance():
     (line,) = [line for line in table.splitlines() if "digits/dcgan dense seed 0" in line]
     cells = [cell.strip() for cell in line.strip("|").split("|")]
     dense = reference[(reference[schema.METHOD] == "dense") & digits][schema.FID].item()
-    # Fresh is 1.5 × 1.1 = 1.65 × the reference; the digits tolerance allows 1.59 ×.
+    # Fresh is 1.5 × 1.2 = 1.8 × the reference; the digits tolerance allows 1.72 ×.
     assert cells == [
-        "digits/dcgan dense seed 0", "fid", f"{dense:.6g}", f"{dense * 1.65:.6g}", "+65.0%",
-        f"at most {dense * 1.59:.6g}",
+        "digits/dcgan dense seed 0", "fid", f"{dense:.6g}", f"{dense * 1.8:.6g}", "+80.0%",
+        f"at most {dense * 1.72:.6g}",
     ]
 
 
