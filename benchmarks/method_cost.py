@@ -1,12 +1,13 @@
 """Time each method spends computing its masks against the time its training takes.
 
-For every shipped method and every (dataset, model) pair of the quick suite, runs the method
-once at sparsity 0.8 through ``prune_and_train`` on a dense baseline trained for
-``--baseline-steps`` steps (the cost of scoring and training does not depend on how well the
-baseline is trained), with the quick suite's fine-tuning budget. Pruning time is the wall
-time spent in the pruner (scoring, masks or channel removal, every event of the schedule);
-training time is the rest of the run. Methods that train from scratch train for
-``--baseline-steps`` here, not for the real baseline budget.
+For every registered method, in name order, and every (dataset, model) pair of the quick
+suite, runs the method once at sparsity 0.8 through ``prune_and_train`` on a dense baseline
+trained for ``--baseline-steps`` steps (the cost of scoring and training does not depend on
+how well the baseline is trained), with the quick suite's fine-tuning budget. Pruning time is
+the wall time spent in the pruner (scoring, masks, channel or block removal, every event of
+the schedule); training time is the rest of the run. Methods that train from scratch train
+for ``--baseline-steps`` here, not for the real baseline budget. A method that declines the
+model gets a row marked "declined".
 
     python benchmarks/method_cost.py --baseline-steps 200
 """
@@ -24,12 +25,9 @@ import torch
 import ganbench.pruning.procedure as procedure
 from ganbench import defaults
 from ganbench.baselines import BaselineCache, BaselineConfig
+from ganbench.errors import MethodDeclined
 from ganbench.registry import load_registry
 
-METHODS = (
-    "random", "magnitude", "gradient", "taylor", "sensitivity", "snip", "channel-l1",
-    "channel-taylor", "channel-bn", "hierarchical", "gradual", "lottery", "small-dense",
-)
 
 
 def main() -> None:
@@ -69,17 +67,21 @@ def main() -> None:
                 config = BaselineConfig(dataset, model, 0, defaults.architecture(spec.kind), train)
                 baseline = cache.get(config, family, spec)
                 finetune = dataclasses.replace(train, steps=defaults.finetune_steps(spec.kind))
-                for name in METHODS:
+                for name in registry.names("method"):
                     torch.manual_seed(0)
                     gan, optimizers = baseline.build(family, spec)
                     spent["pruning"] = 0.0
                     started = time.perf_counter()
-                    outcome = procedure.prune_and_train(
-                        registry.method(name), {}, name, baseline=baseline, gan=gan,
-                        optimizers=optimizers, family=family, spec=spec, dataset=spec.load(),
-                        target="generator", sparsity=args.sparsity, seed=0, finetune=finetune,
-                        rng=torch.Generator().manual_seed(1),
-                    )
+                    try:
+                        outcome = procedure.prune_and_train(
+                            registry.method(name), {}, name, baseline=baseline, gan=gan,
+                            optimizers=optimizers, family=family, spec=spec, dataset=spec.load(),
+                            target="generator", sparsity=args.sparsity, seed=0, finetune=finetune,
+                            rng=torch.Generator().manual_seed(1),
+                        )
+                    except MethodDeclined:
+                        print(f"| {dataset} | {model} | {name} | declined | | |", flush=True)
+                        continue
                     total = time.perf_counter() - started
                     print(f"| {dataset} | {model} | {name} | {spent['pruning']:.3f} | "
                           f"{total - spent['pruning']:.2f} | {outcome.steps} |", flush=True)
