@@ -2,11 +2,11 @@
 
 For each GAN family on each image dataset (``digits``, ``mnist-5k``, ``stacked-mnist-5k`` by
 default), builds the generator with the default architecture, removes channels with
-``channel-l1`` (layer scope) to sparsity 0.5, and measures the median CPU
-latency of batch-64 forward passes (one torch thread) of the dense and the pruned generator,
-alternating between them. Prints the FLOPs ratio, the latency ratio and the speed-up as a
-fraction of the FLOPs reduction. With ``--layers``, also prints the median time of every
-leaf layer of each dense and pruned generator, timed with forward hooks. With ``--widths``,
+``channel-l1`` (layer scope) to sparsity 0.5, and measures the median CPU latency of batch-64
+forward passes (one torch thread) of the dense and the pruned generator, alternating between
+them. Prints the FLOPs ratio, the latency ratio and the speed-up as a fraction of the FLOPs
+reduction. With ``--layers``, also prints the median time of every leaf layer of each dense
+and pruned generator, timed with forward hooks. With ``--widths``,
 measures generators of those widths (channels at the image resolution; deeper stages double
 them) instead of the default architecture's, to show how the fraction depends on size.
 With ``--upsampling subpixel``, times both generators after replacing every stride-2
@@ -150,7 +150,7 @@ class SubpixelUpsampling(nn.Module):
 def with_subpixel_upsampling(generator: nn.Module, latent: torch.Tensor, labels) -> nn.Module:
     """Return a copy of ``generator`` whose stride-2 transposed convolutions are sub-pixel ones.
 
-    Raises ``AssertionError`` when the copy's output differs from the original's by more than
+    Raises ``RuntimeError`` when the copy's output differs from the original's by more than
     1e-5. The two forms sum the same products in another order, so they differ only by
     float32 rounding, about 3e-8 on the default generators.
     """
@@ -161,7 +161,9 @@ def with_subpixel_upsampling(generator: nn.Module, latent: torch.Tensor, labels)
     generator = copy.deepcopy(generator).eval()
     with torch.no_grad():
         difference = (converted(latent, labels) - generator(latent, labels)).abs().max().item()
-    assert difference <= 1e-5, f"sub-pixel generator differs from the original by {difference}"
+    if difference > 1e-5:
+        raise RuntimeError(f"the sub-pixel generator's output differs from the original's by "
+                           f"{difference:.3g}; the conversion of the upsampling layers is wrong")
     return converted
 
 
