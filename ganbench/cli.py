@@ -257,12 +257,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+# Libraries whose DEBUG records (font matching, PNG chunks) would bury ganbench's own under -v.
+QUIET_LIBRARIES = ("matplotlib", "PIL")
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> int:
     """Send log records of the chosen level to stderr; return that level.
 
     The level is set on the handler as well as on the root logger, because per-run log
-    capture lowers the root logger's level to DEBUG while a run executes.
+    capture lowers the root logger's level to DEBUG while a run executes. The loggers of
+    ``QUIET_LIBRARIES`` pass INFO and above only, also under ``-v``.
     """
+    for library in QUIET_LIBRARIES:
+        logging.getLogger(library).setLevel(logging.INFO)
+
     level = logging.INFO
     if verbose:
         level = logging.DEBUG
@@ -453,6 +461,15 @@ def command_findings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _reference_hint(args: argparse.Namespace) -> str:
+    """Return how to create the missing reference file that ``args`` name."""
+    if args.against is not None:
+        return (f"pass an existing results file, or write this one from a fresh run with "
+                f"ganbench check --suite {args.suite} --against {args.against} --update")
+    results_dir = "" if args.results_dir == Path(DEFAULT_RESULTS_DIR) else f" --results-dir {args.results_dir}"
+    return f"create them with ganbench run --suite {args.suite}{results_dir} and commit them"
+
+
 def command_check(args: argparse.Namespace) -> int:
     suite, registry = _suite_and_registry(args)
     tolerances = TOLERANCES
@@ -460,10 +477,7 @@ def command_check(args: argparse.Namespace) -> int:
         tolerances = parse_tolerance(text, tolerances)
     reference_path = args.against or args.results_dir / f"{suite.name}.csv"
     if not reference_path.exists() and not args.update:
-        raise UsageError(
-            f"reference results {reference_path} do not exist; create them with "
-            f"ganbench run --suite {args.suite} and commit them"
-        )
+        raise UsageError(f"reference results {reference_path} do not exist; {_reference_hint(args)}")
     reference = ResultStore(reference_path).read()
     if args.fresh is not None and not args.fresh.exists():
         raise UsageError(f"fresh results {args.fresh} do not exist; pass an existing results file")

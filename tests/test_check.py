@@ -173,8 +173,19 @@ def test_check_bad_input_exits_2(workdir, capsys, arguments, message):
     assert (workdir / "results" / "smoke.csv").read_bytes() == before
 
 
+def test_missing_reference_hint_names_path(workdir, capsys):
+    assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE), "--against", "mine.csv"]) == 2
+    error = capsys.readouterr().err
+    assert "ganbench check --suite smoke --against mine.csv --update" in error
+    assert "ganbench run" not in error
+
+    assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE), "--results-dir", "elsewhere"]) == 2
+    error = capsys.readouterr().err
+    assert "ganbench run --suite smoke --results-dir elsewhere and commit them" in error
+
+
 def test_check_update_creates_missing_reference(workdir, capsys):
     assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE)]) == 2
-    assert "do not exist" in capsys.readouterr().err
+    assert "create them with ganbench run --suite smoke and commit them" in capsys.readouterr().err
     assert main(["check", "--suite", "smoke", "--fresh", str(SMOKE), "--update"]) == 0
     assert (workdir / "results" / "smoke.csv").read_bytes() == SMOKE.read_bytes()

@@ -1,5 +1,6 @@
 """The command line: exit codes, messages for bad input, leaderboards and the check."""
 
+import logging
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ganbench import schema
-from ganbench.cli import main
+from ganbench.cli import _configure_logging, main
 
 from conftest import write_suite
 
@@ -164,6 +165,19 @@ def test_check_fails_with_table_on_regression(recorded, suite_path, capsys):
 def test_check_without_reference_exits_2(workdir, suite_path, capsys):
     assert main(["check", "--suite", str(suite_path)]) == 2
     assert "do not exist" in capsys.readouterr().err
+
+
+def test_verbose_hides_library_debug(capsys):
+    _configure_logging(verbose=True, quiet=False)
+    logging.getLogger("matplotlib.font_manager").debug("findfont: scoring fonts")
+    logging.getLogger("PIL.PngImagePlugin").debug("STREAM b'IHDR'")
+    logging.getLogger("matplotlib").warning("a library warning")
+    logging.getLogger("ganbench.runner").debug("a ganbench debug record")
+    err = capsys.readouterr().err
+    assert "findfont" not in err
+    assert "IHDR" not in err
+    assert "a library warning" in err
+    assert "a ganbench debug record" in err
 
 
 def test_console_script_runs(workdir):
