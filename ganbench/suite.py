@@ -46,7 +46,7 @@ from ganbench import METRICS_VERSION, defaults, schema
 from ganbench.baselines import BaselineConfig
 from ganbench.data.base import DatasetSpec
 from ganbench.errors import UsageError
-from ganbench.pruning.method import method_label, parse_method_spec
+from ganbench.pruning.method import canonical_options, method_label, parse_method_spec
 from ganbench.pruning.parameters import TARGETS
 from ganbench.registry import Registry
 from ganbench.settings import ArchSettings, EvalSettings, TrainSettings, replace_checked
@@ -240,7 +240,9 @@ def expand(suite: Suite, registry: Registry) -> list[RunSpec]:
         name, options = parse_method_spec(spec)
         method_class = registry.method(name)
         label = method_label(method_class, options)
-        methods.append((label, name, tuple(sorted(options.items())), method_class.version))
+        # Run keys hash the canonical options, so every spelling of a configuration is one run.
+        canonical = tuple(canonical_options(method_class, options).items())
+        methods.append((label, name, canonical, method_class.version))
 
     runs: list[RunSpec] = []
     seen: set[str] = set()

@@ -142,6 +142,8 @@ def resolve_options(method: type[PruningMethod], given: dict[str, Any]) -> dict[
                 f"option {key!r} of pruning method {method.name!r} must be of type "
                 f"{expected.__name__}, got {value!r}"
             )
+    # An int given for a float option becomes a float, so that p=1 and p=1.0 are one setting.
+    given = {key: float(value) if type(defaults[key]) is float else value for key, value in given.items()}
     resolved = {**defaults, **given}
     if resolved["scope"] not in SCOPES:
         raise UsageError(
@@ -188,14 +190,24 @@ def _check_schedule(method: type[PruningMethod], resolved: dict, given: dict) ->
         )
 
 
-def method_label(method: type[PruningMethod], given: dict[str, Any]) -> str:
-    """Return the canonical label of a method with options, e.g. ``magnitude:scope=layer``.
+def canonical_options(method: type[PruningMethod], given: dict[str, Any]) -> dict[str, Any]:
+    """Return the options of ``given`` that differ from the defaults, typed and sorted by name.
 
-    Options equal to their defaults are left out, so equal configurations get equal labels.
+    Options equal to their defaults are left out and ints given for float options become
+    floats, so every spelling of one configuration gives the same dictionary. Raises
+    ``UsageError`` for the invalid options that ``resolve_options`` rejects.
     """
     resolved = resolve_options(method, given)
     defaults = option_defaults(method)
-    changed = [f"{key}={_format(resolved[key])}" for key in sorted(resolved) if resolved[key] != defaults[key]]
+    return {key: resolved[key] for key in sorted(resolved) if resolved[key] != defaults[key]}
+
+
+def method_label(method: type[PruningMethod], given: dict[str, Any]) -> str:
+    """Return the canonical label of a method with options, e.g. ``magnitude:scope=layer``.
+
+    The label lists ``canonical_options``, so equal configurations get equal labels.
+    """
+    changed = [f"{key}={_format(value)}" for key, value in canonical_options(method, given).items()]
     return method.name + (":" + ",".join(changed) if changed else "")
 
 
