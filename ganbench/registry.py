@@ -234,12 +234,25 @@ def _entry_points():
 
 
 def _plugin_files(path: str) -> list[Path]:
+    """Return the plugin module files that ``path`` names: the file itself, or a folder's.
+
+    A folder contributes its ``*.py`` files except private ones (``_*.py``) and pytest's
+    files (``test_*.py``, ``*_test.py``, ``conftest.py``), so a plugin's tests can sit beside it.
+    """
     location = Path(path).expanduser()
     if location.is_file():
         return [location.resolve()]
     if location.is_dir():
-        return sorted(p.resolve() for p in location.glob("*.py") if not p.name.startswith("_"))
+        return sorted(p.resolve() for p in location.glob("*.py") if not _is_skipped_in_folder(p.name))
     raise UsageError(f"plugin path {path!r} does not exist; pass a .py file or a folder of them")
+
+
+def _is_skipped_in_folder(filename: str) -> bool:
+    return (
+        filename.startswith(("_", "test_"))
+        or filename.endswith("_test.py")
+        or filename == "conftest.py"
+    )
 
 
 def _import_file(path: Path) -> ModuleType:

@@ -22,9 +22,11 @@ path as ``ganbench run`` and checks, for each pair:
 * ``sparsity 0``: the method prunes nothing and does not fail;
 * ``sparsity 0.99``: the method reaches 0.99 or declines with a reason; it does not fail.
 
-It raises ``ConformanceError`` (an ``AssertionError``) listing every failed check with the
-plugin, model and reason, and returns a ``ConformanceReport`` when all pass. The default
-settings take a few seconds per method on one CPU core.
+It raises ``ConformanceError`` (an ``AssertionError``) listing every check with the plugin,
+model and reason, and returns a ``ConformanceReport`` when all pass. When the run at the
+target sparsity is declined or fails, the checks that need it are listed as skipped. With the
+default settings, a call took 4 s for ``magnitude`` and 6 s for ``sensitivity`` on an idle
+2-core machine, baseline training included.
 """
 
 from __future__ import annotations
@@ -59,13 +61,18 @@ class ConformanceError(AssertionError):
 
 @dataclass(frozen=True)
 class Check:
-    """The outcome of one check on one (dataset, model) pair."""
+    """The outcome of one check on one (dataset, model) pair.
+
+    A skipped check was not run, because the run it needs was declined or failed; it counts
+    as neither passed nor failed.
+    """
 
     dataset: str
     model: str
     name: str
     passed: bool
     detail: str = ""
+    skipped: bool = False
 
 
 @dataclass
@@ -78,12 +85,14 @@ class ConformanceReport:
 
     @property
     def failures(self) -> list[Check]:
-        return [check for check in self.checks if not check.passed]
+        return [check for check in self.checks if not check.passed and not check.skipped]
 
     def render(self) -> str:
         lines = [f"conformance of pruning method {self.method!r} ({self.plugin}):"]
         for check in self.checks:
             status = "pass" if check.passed else "FAIL"
+            if check.skipped:
+                status = "skip"
             detail = f": {check.detail}" if check.detail else ""
             lines.append(f"  {status}  {check.dataset}/{check.model}  {check.name}{detail}")
         return "\n".join(lines)
@@ -108,8 +117,21 @@ def check_method(
     ``method`` is a registered method name or a ``PruningMethod`` subclass (which need not be
     registered); ``options`` are its options. Baselines are trained for ``baseline_steps``
     and cached in ``cache_dir`` (a temporary folder by default); every pruned run fine-tunes
-    for ``finetune_steps``.
+    for ``finetune_steps``. Torch runs on one thread during the checks, as in a sweep, and
+    the caller's thread count is restored afterwards.
     """
+    previous_threads = torch.get_num_threads()
+    # One thread, as every run of a sweep uses, so that the kit's timing and results match.
+    torch.set_num_threads(1)
+    try:
+        return _check_method(method, options, models, datasets, target, sparsity, seed,
+                             baseline_steps, finetune_steps, cache_dir, registry)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _check_method(method, options, models, datasets, target, sparsity, seed, baseline_steps,
+                  finetune_steps, cache_dir, registry) -> ConformanceReport:
     registry = registry or load_registry()
     if isinstance(method, str):
         method_class = registry.method(method)
@@ -165,6 +187,11 @@ class _Pair:
         if problem is not None:
             declined = isinstance(problem, MethodDeclined)
             checks.append(self._check("target sparsity", declined, _describe(problem)))
+            reason = f"not run, because the run at sparsity {sparsity:g} {'was declined' if declined else 'failed'}"
+            checks += [
+                Check(self.dataset_name, self.model, name, False, reason, skipped=True)
+                for name in ("pruned stay zero", "deterministic", "output shapes")
+            ]
         else:
             checks.append(self._target_check("target sparsity", method_class, first, sparsity))
             revived = _revived(first)

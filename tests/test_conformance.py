@@ -75,3 +75,28 @@ def test_raising_method_fails_every_check_it_reaches(registry, cache_dir):
     assert "score exploded" in message
     assert "test_conformance (method 'exploding')" in message
     assert "declined or failed on every model" in message
+    for name in ("pruned stay zero", "deterministic", "output shapes"):
+        assert f"skip  ring8/dcgan  {name}: not run, because the run at sparsity 0.5 failed" in message
+
+
+class ThreadRecorder(PruningMethod):
+    """Magnitude scores that record the torch thread count they were computed with."""
+
+    name = "thread-recorder"
+    seen: set[int] = set()
+
+    def score(self, context):
+        ThreadRecorder.seen.add(torch.get_num_threads())
+        return {n: w.detach().abs() for n, w in context.weights.items()}
+
+
+def test_kit_runs_on_one_thread(registry, cache_dir):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        check_method(ThreadRecorder, registry=registry, cache_dir=cache_dir, models=("dcgan",),
+                     datasets=("ring8",))
+        assert ThreadRecorder.seen == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)

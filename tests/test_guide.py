@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from ganbench.registry import load_registry
 from ganbench.testing import check_method
 
 GUIDE = (Path(__file__).resolve().parent.parent / "docs" / "writing-a-pruning-method.md").read_text()
@@ -36,3 +37,15 @@ def test_guide_block_example_conforms(registry, tmp_path):
     details = {(check.dataset, check.name): check.detail for check in report.checks}
     assert "no removable block remains" in details["ring8", "sparsity 0.99"]
     assert details["digits", "target sparsity"].startswith("declined: the generator (ConvGenerator)")
+
+
+def test_guide_file_plugin_runs_through_kit(tmp_path):
+    first = re.findall(r"```python\n(.*?)```", GUIDE, flags=re.DOTALL)[0]
+    plugin = tmp_path / "scaled_magnitude.py"
+    plugin.write_text(first)
+
+    report = check_method("scaled-magnitude", registry=load_registry((str(plugin),)),
+                          cache_dir=tmp_path / "cache", models=("dcgan",), datasets=("ring8",))
+
+    assert report.plugin == f"file:{plugin.resolve()} (method 'scaled-magnitude')"
+    assert not report.failures

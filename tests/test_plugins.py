@@ -58,10 +58,12 @@ def test_plugin_file_is_listed(tmp_path, capsys):
     assert methods["first-weights"]["plugin"] == f"file:{path.resolve()}"
 
 
-def test_plugin_folder_loads_every_file(tmp_path):
+def test_plugin_folder_skips_private_and_tests(tmp_path):
     (tmp_path / "first_weights.py").write_text(PLUGIN_FILE)
     (tmp_path / "second.py").write_text(PLUGIN_FILE.replace("first-weights", "second-weights"))
     (tmp_path / "_private.py").write_text("raise RuntimeError('must not be imported')")
+    for test_file in ("test_first_weights.py", "first_weights_test.py", "conftest.py"):
+        (tmp_path / test_file).write_text("import first_weights  # not importable as a plugin")
     registry = load_registry((str(tmp_path),))
     assert {"first-weights", "second-weights"} <= set(registry.names("method"))
     assert not registry.problems
