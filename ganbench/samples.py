@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from ganbench.atomic import write_atomic
 from ganbench.data.base import Dataset
@@ -82,6 +81,10 @@ def _image_grid(gan: GAN, rng: torch.Generator) -> torch.Tensor:
         latent = gan.sample_latent(rows * GRID_COLUMNS, rng)
         images = gan.generator(latent, labels).cpu()
     gan.generator.train(was_training)
+    # Imported here: importing torchvision took about 1.8 s on a 2-core Xeon VM, which every
+    # command would otherwise pay.
+    from torchvision.utils import make_grid
+
     # Generators end in tanh, so samples lie in [-1, 1].
     return make_grid(images, nrow=GRID_COLUMNS, padding=1, normalize=True,
                      value_range=(-1, 1), pad_value=1.0)
