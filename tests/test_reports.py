@@ -3,6 +3,7 @@
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -13,7 +14,7 @@ from ganbench.reports import build_board, write_leaderboard
 from ganbench.reports.html import render_html
 from ganbench.reports.latex import escape_latex, render_latex
 from ganbench.reports.markdown import render_markdown
-from ganbench.reports.plots import fid_flops_png, fid_sparsity_png, sample_sheet_png
+from ganbench.reports.plots import _mosaic, fid_flops_png, fid_sparsity_png, sample_sheet_png
 from ganbench.samples import SampleGrids
 
 from conftest import synthetic_results
@@ -118,7 +119,7 @@ def test_plots_are_byte_identical_pngs(results, grids):
     board = build_board(results, "syn", grids=grids)
     section = board.sections[0]
     # Plots are 5.0 × 3.4 inches at 80 dpi. The sheet has 2 method rows and 3 columns of
-    # 6-pixel pictures drawn twice as large: (0.25 + cells × (12 / 80 + 0.04)) inches × 80.
+    # 6-pixel pictures drawn twice as large: 20 margin pixels + cells × (12 + 3 gap) pixels.
     renders = [
         (fid_sparsity_png, (400, 272)),
         (fid_flops_png, (400, 272)),
@@ -161,3 +162,39 @@ def test_write_leaderboard_writes_all_and_removes_stale(tmp_path, results, grids
     before = {path: path.read_bytes() for path in paths}
     write_leaderboard(results, folder, "syn", "", grids)
     assert {path: path.read_bytes() for path in paths} == before
+
+
+def test_sample_sheet_places_pictures_pixel_for_pixel(results, grids):
+    board = build_board(results, "syn", grids=grids)
+    section = board.sections[0]
+    summary = section.summary
+    pruned = summary[summary[schema.METHOD] != schema.DENSE_METHOD]
+    methods = sorted(pruned[schema.METHOD].unique())
+    sparsities = [0.0] + sorted(pruned[schema.SPARSITY].unique())
+    pictures = {key: np.asarray(Image.open(io.BytesIO(data)).convert("RGB")) for key, data in board.pictures.items()}
+
+    rows = [[_picture_key(summary, method, sparsity) for sparsity in sparsities] for method in methods]
+    mosaic = _mosaic(rows, pictures)
+    sheet = np.asarray(Image.open(io.BytesIO(sample_sheet_png(section, board.pictures))).convert("RGB"))
+
+    # Cell (row, column) starts 15 pixels after the previous one (6-pixel pictures drawn twice
+    # as large, then a 3-pixel white gap); on the sheet, 20 label pixels precede the grid.
+    assert mosaic.shape == (len(methods) * 15, len(sparsities) * 15, 3)
+    assert sheet.shape[:2] == (20 + mosaic.shape[0], 20 + mosaic.shape[1])
+    for row, method in enumerate(methods):
+        for column, sparsity in enumerate(sparsities):
+            top, left = row * 15, column * 15
+            cell = mosaic[top : top + 12, left : left + 12]
+            picture = pictures.get(_picture_key(summary, method, sparsity))
+            expected = np.full((12, 12, 3), 242) if picture is None else picture.repeat(2, 0).repeat(2, 1)
+            assert np.array_equal(cell, expected)
+            assert (mosaic[top : top + 15, left + 12 : left + 15] == 255).all()
+            # The PNG's 256-colour palette may shift a shade, but a cell stays one colour.
+            on_sheet = sheet[20 + top : 20 + top + 12, 20 + left : 20 + left + 12].reshape(-1, 3)
+            assert len(np.unique(on_sheet, axis=0)) == 1
+
+
+def _picture_key(summary, method, sparsity):
+    method = schema.DENSE_METHOD if sparsity == 0.0 else method
+    record = summary[(summary[schema.METHOD] == method) & (summary[schema.SPARSITY] == sparsity)]
+    return record["picture_key"].iloc[0] if len(record) else None
