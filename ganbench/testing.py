@@ -117,11 +117,11 @@ def check_method(
     ``method`` is a registered method name or a ``PruningMethod`` subclass (which need not be
     registered); ``options`` are its options. Baselines are trained for ``baseline_steps``
     and cached in ``cache_dir`` (a temporary folder by default); every pruned run fine-tunes
-    for ``finetune_steps``. Torch runs on one thread during the checks, as in a sweep, and
-    the caller's thread count is restored afterwards.
+    for ``finetune_steps``. Torch runs on one thread during the checks, a sweep's default,
+    and the caller's thread count is restored afterwards.
     """
     previous_threads = torch.get_num_threads()
-    # One thread, as every run of a sweep uses, so that the kit's timing and results match.
+    # One thread, a sweep's default (--threads 1), so that the kit's timing and results match.
     torch.set_num_threads(1)
     try:
         return _check_method(method, options, models, datasets, target, sparsity, seed,
