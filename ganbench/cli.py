@@ -175,7 +175,7 @@ def default_leaderboard_dir(results_dir: Path, leaderboard_dir: Path | None) -> 
 
 
 def _add_dirs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR",
+    parser.add_argument("--results-dir", type=Path, default=Path(DEFAULT_RESULTS_DIR), metavar="DIR",
                         help="folder of result tables (default ./results)")
     parser.add_argument("--leaderboard-dir", type=Path, default=None, metavar="DIR",
                         help="folder for generated leaderboards (default ./leaderboard, or "

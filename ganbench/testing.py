@@ -121,7 +121,8 @@ def check_method(
     and the caller's thread count is restored afterwards.
     """
     previous_threads = torch.get_num_threads()
-    # One thread, a sweep's default (--threads 1), so that the kit's timing and results match.
+    # One thread, a sweep's default (--threads 1), so that the kit times and computes as a
+    # sweep does.
     torch.set_num_threads(1)
     try:
         return _check_method(method, options, models, datasets, target, sparsity, seed,

@@ -96,4 +96,4 @@ def write_asset(
         "weights_sha256": hashlib.sha256(payload).hexdigest(),
     }
     (ASSETS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
-    logger.info("held-out accuracy %.4f; wrote %s", heldout_accuracy, ASSETS / f"{name}.pt")
+    logger.info("held-out accuracy %.4f, wrote %s", heldout_accuracy, ASSETS / f"{name}.pt")

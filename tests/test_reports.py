@@ -164,7 +164,7 @@ def test_write_leaderboard_writes_all_and_removes_stale(tmp_path, results, grids
     assert {path: path.read_bytes() for path in paths} == before
 
 
-def test_sample_sheet_places_pictures_pixel_for_pixel(results, grids):
+def test_sample_sheet_pixel_placement(results, grids):
     board = build_board(results, "syn", grids=grids)
     section = board.sections[0]
     summary = section.summary
@@ -177,8 +177,8 @@ def test_sample_sheet_places_pictures_pixel_for_pixel(results, grids):
     mosaic = _mosaic(rows, pictures)
     sheet = np.asarray(Image.open(io.BytesIO(sample_sheet_png(section, board.pictures))).convert("RGB"))
 
-    # Cell (row, column) starts 15 pixels after the previous one (6-pixel pictures drawn twice
-    # as large, then a 3-pixel white gap); on the sheet, 20 label pixels precede the grid.
+    # Each cell starts 15 pixels after the previous one: a 6-pixel picture drawn twice as
+    # large, then a 3-pixel white gap. On the sheet, 20 label pixels precede the grid.
     assert mosaic.shape == (len(methods) * 15, len(sparsities) * 15, 3)
     assert sheet.shape[:2] == (20 + mosaic.shape[0], 20 + mosaic.shape[1])
     for row, method in enumerate(methods):

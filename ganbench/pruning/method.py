@@ -142,9 +142,9 @@ def resolve_options(method: type[PruningMethod], given: dict[str, Any]) -> dict[
                 f"option {key!r} of pruning method {method.name!r} must be of type "
                 f"{expected.__name__}, got {value!r}"
             )
-    # An int given for a float option becomes a float, so that p=1 and p=1.0 are one setting.
-    given = {key: float(value) if type(defaults[key]) is float else value for key, value in given.items()}
-    resolved = {**defaults, **given}
+    # An int given for a float option becomes a float, so that cap=1 and cap=1.0 are one setting.
+    typed = {key: float(value) if type(defaults[key]) is float else value for key, value in given.items()}
+    resolved = {**defaults, **typed}
     if resolved["scope"] not in SCOPES:
         raise UsageError(
             f"option scope of pruning method {method.name!r} must be one of "

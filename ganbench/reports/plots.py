@@ -184,8 +184,8 @@ def _mosaic(rows: list[list], decoded: dict[str, np.ndarray]) -> np.ndarray:
             if key in decoded:
                 # Pictures of one section share a size; a larger one is cropped to the cell.
                 scaled = decoded[key].repeat(SHEET_SCALE, axis=0).repeat(SHEET_SCALE, axis=1)
-                shown = scaled[:cell_height, :cell_width]
-                cell[: shown.shape[0], : shown.shape[1]] = shown
+                cropped = scaled[:cell_height, :cell_width]
+                cell[: cropped.shape[0], : cropped.shape[1]] = cropped
     return mosaic
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from dataclasses import dataclass, field
 
 import pandas as pd
-from dataclasses import dataclass, field
 
 from ganbench import schema
 from ganbench.collapse import collapse_rules
@@ -75,11 +75,11 @@ def search_description(results: pd.DataFrame, base_name: str) -> str:
     leaderboard that ``ganbench search`` writes and the one ``ganbench leaderboard`` writes
     again from the same table are the same.
     """
-    pruned = results[results[schema.METHOD] != "dense"] if not results.empty else results
-    searched = sorted({
-        (str(row[schema.METHOD]), str(row[schema.DATASET]), str(row[schema.MODEL]), str(row[schema.TARGET]))
-        for _, row in pruned.iterrows()
-    })
+    searched = []
+    if not results.empty:
+        pruned = results[results[schema.METHOD] != schema.DENSE_METHOD]
+        columns = [schema.METHOD, schema.DATASET, schema.MODEL, schema.TARGET]
+        searched = sorted(set(pruned[columns].astype(str).itertuples(index=False, name=None)))
     listed = "; ".join(f"{method} on {dataset}/{model}, target {target}"
                        for method, dataset, model, target in searched)
     return f"Trials of ganbench search with the settings of suite {base_name}: {listed or 'none'}."
